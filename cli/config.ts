@@ -1,0 +1,69 @@
+// The whole configuration: one schema composed of each package's section. Parsed once at start by
+// loadConfig(); every subcommand receives the result.
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { natsConfigSchema, parseConfig, publisherConfigSchema, streamsConfigSchema } from '@sentinel/ingest';
+import { z } from 'zod';
+
+const port = z.number().int().min(1).max(65535);
+
+export const stackConfigSchema = z
+  .object({
+    /** nats-server client port of the local stack. */
+    natsPort: port.default(4222),
+    /** nats-server monitoring port (/healthz, /varz). */
+    natsMonitorPort: port.default(8222),
+    /** MQTT listener of nats-server: the core broker behind the enforcement nodes. */
+    coreMqttPort: port.default(1884),
+    /** nats-server binary. */
+    natsBinary: z.string().default('nats-server'),
+  })
+  .strict()
+  .prefault({});
+
+export const sentinelConfigSchema = z
+  .object({
+    /** Folder for local state: JetStream store, spool, chDB data, logs. */
+    dataDir: z.string().default('.sentinel'),
+    node: z
+      .object({
+        /** This node's name in events; defaults to the host name. */
+        name: z
+          .string()
+          .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 letters, digits, dot, dash or underscore')
+          .optional(),
+      })
+      .strict()
+      .prefault({}),
+    log: z
+      .object({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') })
+      .strict()
+      .prefault({}),
+    nats: natsConfigSchema,
+    streams: streamsConfigSchema,
+    publisher: publisherConfigSchema,
+    stack: stackConfigSchema,
+  })
+  .strict();
+
+export type SentinelConfig = z.output<typeof sentinelConfigSchema>;
+
+export interface LoadedConfig {
+  config: SentinelConfig;
+  file: string | undefined;
+}
+
+/** Read sentinel.yaml (or the given file) and the environment; throws ConfigError on a bad value. */
+export function loadConfig(file?: string, env: Record<string, string | undefined> = process.env): LoadedConfig {
+  const path = file ?? env.SENTINEL_CONFIG_FILE ?? 'sentinel.yaml';
+  const abs = resolve(path);
+  const exists = existsSync(abs);
+  if (file && !exists) {
+    throw new Error(`config file ${path} does not exist`);
+  }
+  const config = parseConfig(sentinelConfigSchema, {
+    ...(exists ? { yamlText: readFileSync(abs, 'utf8'), yamlName: path } : {}),
+    env,
+  });
+  return { config, file: exists ? path : undefined };
+}
