@@ -5,6 +5,7 @@ import { ConfigError, redact } from '@sentinel/ingest';
 import { loadConfig } from './config.ts';
 import type { SentinelConfig } from './config.ts';
 import { eventsMarkdown } from './docs.ts';
+import { commands, services } from './registry.ts';
 import { startStack } from './stack.ts';
 
 const program = new Command();
@@ -15,15 +16,17 @@ program
   .option('-c, --config <file>', 'configuration file (default: ./sentinel.yaml if present)')
   .showHelpAfterError();
 
+let loaded: SentinelConfig | undefined;
 function config(): SentinelConfig {
-  return loadConfig(program.opts<{ config?: string }>().config).config;
+  loaded ??= loadConfig(program.opts<{ config?: string }>().config).config;
+  return loaded;
 }
 
 program
   .command('up')
   .description('start the whole local stack (nats-server with JetStream and MQTT, streams, components)')
   .action(async () => {
-    const stop = await startStack(config());
+    const stop = await startStack(config(), services);
     process.stderr.write('Press Ctrl-C to stop.\n');
     let stopping = false;
     const shutdown = (signal: string): void => {
@@ -54,6 +57,8 @@ docs
   .action(() => {
     process.stdout.write(eventsMarkdown());
   });
+
+for (const register of commands) register(program, { config });
 
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof ConfigError) {

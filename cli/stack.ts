@@ -29,7 +29,7 @@ export interface StackContext {
   log: Logger;
 }
 
-const natsService: StackService = {
+export const natsService: StackService = {
   name: 'nats-server (JetStream + MQTT core broker)',
   async start(ctx) {
     const s = ctx.config.stack;
@@ -65,7 +65,7 @@ const natsService: StackService = {
   },
 };
 
-const streamsService: StackService = {
+export const streamsService: StackService = {
   name: 'streams and bans bucket',
   async start(ctx) {
     const nc = await connectNats(ctx.config.nats, { component: 'stack' });
@@ -84,16 +84,12 @@ const streamsService: StackService = {
   },
 };
 
-export function stackServices(): StackService[] {
-  return [natsService, streamsService];
-}
-
 function write(line: string): void {
   process.stderr.write(line + '\n');
 }
 
 /** Start every service; resolves with a stop function once all are healthy. */
-export async function startStack(config: SentinelConfig, services = stackServices()): Promise<() => Promise<void>> {
+export async function startStack(config: SentinelConfig, services: StackService[]): Promise<() => Promise<void>> {
   const dataDir = resolve(config.dataDir);
   const log = createLogger({ component: 'stack' }, config.log.level);
   const ctx: StackContext = { config, dataDir, log };

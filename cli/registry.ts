@@ -1,0 +1,19 @@
+// What the `sentinel` command and the local stack are made of. Each component adds one line here:
+// its subcommand (run alone on its own machine) and its service in `sentinel up` (in start order).
+import type { Command } from 'commander';
+import type { SentinelConfig } from './config.ts';
+import { natsService, streamsService } from './stack.ts';
+import type { StackService } from './stack.ts';
+
+export interface CommandContext {
+  /** Loads and validates the configuration (once per process). */
+  config(): SentinelConfig;
+}
+
+export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
+
+/** Subcommands besides up, config and docs. */
+export const commands: RegisterCommand[] = [];
+
+/** Services of `sentinel up`, in start order. */
+export const services: StackService[] = [natsService, streamsService];
