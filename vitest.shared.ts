@@ -6,13 +6,13 @@ import { defineConfig } from 'vitest/config';
 
 const root = dirname(fileURLToPath(import.meta.url));
 
-export function sentinelVitestConfig(packageDir: string) {
-  const name = basename(packageDir) || 'root';
+export function sentinelVitestConfig(packageDir: string, testDir = 'test') {
+  const name = packageDir === root ? 'cli' : basename(packageDir);
   const kind = process.env.SENTINEL_TEST_KIND ?? 'unit';
   return defineConfig({
     test: {
       root: packageDir,
-      include: [`test/${kind}/**/*.test.ts`],
+      include: [`${testDir}/${kind}/**/*.test.ts`],
       testTimeout: kind === 'integration' ? 120_000 : 10_000,
       hookTimeout: kind === 'integration' ? 120_000 : 10_000,
       pool: 'forks',

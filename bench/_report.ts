@@ -1,6 +1,14 @@
 // Shared output of every benchmark suite: one JSON line per metric on stdout, progress on stderr.
-export function metric(suite: string, name: string, value: number, unit: string, extra: Record<string, unknown> = {}): void {
-  process.stdout.write(JSON.stringify({ suite, metric: name, value: Math.round(value * 1000) / 1000, unit, ...extra }) + '\n');
+export function metric(
+  suite: string,
+  name: string,
+  value: number,
+  unit: string,
+  extra: Record<string, unknown> = {},
+): void {
+  process.stdout.write(
+    JSON.stringify({ suite, metric: name, value: Math.round(value * 1000) / 1000, unit, ...extra }) + '\n',
+  );
 }
 
 export function progress(suite: string, line: string): void {

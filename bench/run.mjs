@@ -23,6 +23,9 @@ for (const suite of wanted) {
     process.exit(2);
   }
   process.stderr.write(`[bench] ${suite}\n`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', file], { stdio: 'inherit', cwd: join(here, '..') });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', file], {
+    stdio: 'inherit',
+    cwd: join(here, '..'),
+  });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }

@@ -54,7 +54,10 @@ export interface LoadedConfig {
 }
 
 /** Read sentinel.yaml (or the given file) and the environment; throws ConfigError on a bad value. */
-export function loadConfig(file?: string, env: Record<string, string | undefined> = process.env): LoadedConfig {
+export function loadConfig(
+  file?: string,
+  env: Record<string, string | undefined> = process.env,
+): LoadedConfig {
   const path = file ?? env.SENTINEL_CONFIG_FILE ?? 'sentinel.yaml';
   const abs = resolve(path);
   const exists = existsSync(abs);

@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { ConfigError, redact } from '@sentinel/ingest';
 import { loadConfig } from './config.ts';
 import type { SentinelConfig } from './config.ts';
-import { eventsMarkdown } from './docs.ts';
+import { configurationMarkdown, eventsMarkdown } from './docs.ts';
 import { commands, services } from './registry.ts';
 import { startStack } from './stack.ts';
 
@@ -47,7 +47,9 @@ program
   .description('print the effective configuration (secrets redacted) and exit; fails on a bad value')
   .action(() => {
     const loaded = loadConfig(program.opts<{ config?: string }>().config);
-    process.stdout.write(JSON.stringify(redact(loaded.config as unknown as Record<string, unknown>), null, 2) + '\n');
+    process.stdout.write(
+      JSON.stringify(redact(loaded.config as unknown as Record<string, unknown>), null, 2) + '\n',
+    );
   });
 
 const docs = program.command('docs').description('generate reference documents from the sources');
@@ -56,6 +58,12 @@ docs
   .description('print docs/events.md: every event kind and reason code with an example')
   .action(() => {
     process.stdout.write(eventsMarkdown());
+  });
+docs
+  .command('config')
+  .description('print docs/configuration.md: every setting, its environment variable and default')
+  .action(() => {
+    process.stdout.write(configurationMarkdown());
   });
 
 for (const register of commands) register(program, { config });

@@ -53,7 +53,8 @@ export const natsService: StackService = {
       binary: s.natsBinary,
     });
     server.child.onEvent = (e) => {
-      if (e.type === 'restart') ctx.log.warn('nats-server exited; restarting', { attempt: e.attempt, delayMs: e.delayMs });
+      if (e.type === 'restart')
+        ctx.log.warn('nats-server exited; restarting', { attempt: e.attempt, delayMs: e.delayMs });
     };
     return {
       endpoints: [
@@ -89,7 +90,10 @@ function write(line: string): void {
 }
 
 /** Start every service; resolves with a stop function once all are healthy. */
-export async function startStack(config: SentinelConfig, services: StackService[]): Promise<() => Promise<void>> {
+export async function startStack(
+  config: SentinelConfig,
+  services: StackService[],
+): Promise<() => Promise<void>> {
   const dataDir = resolve(config.dataDir);
   const log = createLogger({ component: 'stack' }, config.log.level);
   const ctx: StackContext = { config, dataDir, log };

@@ -36,7 +36,13 @@ export function natsServerConfig(o: NatsNodeOptions): string {
     `}`,
   ];
   if (o.mqttPort) {
-    lines.push(`mqtt {`, `  listen: ${q(`${host}:${o.mqttPort}`)}`, `  ack_wait: "30s"`, `  max_ack_pending: 1024`, `}`);
+    lines.push(
+      `mqtt {`,
+      `  listen: ${q(`${host}:${o.mqttPort}`)}`,
+      `  ack_wait: "30s"`,
+      `  max_ack_pending: 1024`,
+      `}`,
+    );
   }
   if (o.cluster) {
     lines.push(

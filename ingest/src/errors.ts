@@ -15,7 +15,11 @@ export class IngestError extends Error {
   override name = 'IngestError';
   readonly code: IngestErrorCode;
   readonly context: Record<string, unknown>;
-  constructor(code: IngestErrorCode, message: string, options: { cause?: unknown; context?: Record<string, unknown> } = {}) {
+  constructor(
+    code: IngestErrorCode,
+    message: string,
+    options: { cause?: unknown; context?: Record<string, unknown> } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.context = options.context ?? {};

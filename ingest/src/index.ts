@@ -1,7 +1,18 @@
 // @sentinel/ingest — the event contract and the pipeline that carries it. The one public door.
 
 // contract
-export { SCHEMA_VERSION, EVENT_KINDS, DECISIONS, PROTOCOL_VERSIONS, PACKET_TYPES, INCIDENT_STATUSES, IDENTITY_SCOPES, BAN_ACTIONS, DECISION_ORIGINS, ACTION_TYPES } from './contract/v1.ts';
+export {
+  SCHEMA_VERSION,
+  EVENT_KINDS,
+  DECISIONS,
+  PROTOCOL_VERSIONS,
+  PACKET_TYPES,
+  INCIDENT_STATUSES,
+  IDENTITY_SCOPES,
+  BAN_ACTIONS,
+  DECISION_ORIGINS,
+  ACTION_TYPES,
+} from './contract/v1.ts';
 export type {
   EventKind,
   Decision,
@@ -27,9 +38,23 @@ export type { ReasonCode, ReasonInfo } from './contract/reasons.ts';
 export { MITRE_TECHNIQUES, technique, techniqueUrl } from './contract/mitre.ts';
 export type { Technique, TechniqueId } from './contract/mitre.ts';
 export { ulid, isUlid, ulidTime } from './contract/ulid.ts';
-export { STREAMS, SUBJECTS, BANS_BUCKET, eventSubject, deadLetterSubject, banKey, parseBanKey } from './contract/subjects.ts';
+export {
+  STREAMS,
+  SUBJECTS,
+  BANS_BUCKET,
+  eventSubject,
+  deadLetterSubject,
+  banKey,
+  parseBanKey,
+} from './contract/subjects.ts';
 export type { StreamKey } from './contract/subjects.ts';
-export { validateDecisionEvent, validateIncident, validateBanDecision, validateAnalystAction, formatProblems } from './contract/validate.ts';
+export {
+  validateDecisionEvent,
+  validateIncident,
+  validateBanDecision,
+  validateAnalystAction,
+  formatProblems,
+} from './contract/validate.ts';
 export type { FieldProblem, Validated } from './contract/validate.ts';
 export { makeEvent } from './contract/make.ts';
 export type { EventInit } from './contract/make.ts';

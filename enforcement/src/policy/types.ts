@@ -131,7 +131,10 @@ export interface ActiveBan {
 
 export interface PenaltyBox {
   /** The ban that covers any field of this identity (IP, IP range, client id, username, certificate). */
-  check(id: { ip: string; clientId?: string; username?: string; certFingerprint?: string }, now: number): ActiveBan | undefined;
+  check(
+    id: { ip: string; clientId?: string; username?: string; certFingerprint?: string },
+    now: number,
+  ): ActiveBan | undefined;
   /** Called for every ban that arrives, so live sessions it covers can be closed. */
   onBan(listener: (ban: ActiveBan) => void): void;
   /** Active bans held. */

@@ -4,7 +4,7 @@
 //
 // Environment names are derived from the schema: `rateLimits.perIp.rate` ↔ SENTINEL_RATE_LIMITS_PER_IP_RATE.
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 
 export const ENV_PREFIX = 'SENTINEL_';
@@ -16,9 +16,16 @@ type Leaf = { path: string[]; kind: 'string' | 'number' | 'boolean' | 'array' | 
 function unwrap(schema: z.ZodType): z.ZodType {
   let s: z.ZodType = schema;
   for (let i = 0; i < 10; i++) {
-    const def = (s as unknown as { _zod: { def: { type: string; innerType?: z.ZodType; in?: z.ZodType } } })._zod
-      .def;
-    if ((def.type === 'default' || def.type === 'optional' || def.type === 'nullable' || def.type === 'prefault' || def.type === 'catch') && def.innerType) {
+    const def = (s as unknown as { _zod: { def: { type: string; innerType?: z.ZodType; in?: z.ZodType } } })
+      ._zod.def;
+    if (
+      (def.type === 'default' ||
+        def.type === 'optional' ||
+        def.type === 'nullable' ||
+        def.type === 'prefault' ||
+        def.type === 'catch') &&
+      def.innerType
+    ) {
       s = def.innerType;
     } else if (def.type === 'pipe' && def.in) {
       s = def.in;
@@ -39,7 +46,8 @@ export function schemaLeaves(schema: z.ZodType, path: string[] = []): Leaf[] {
     const shape = (s as z.ZodObject).shape as Record<string, z.ZodType>;
     return Object.entries(shape).flatMap(([k, v]) => schemaLeaves(v, [...path, k]));
   }
-  if (t === 'string' || t === 'enum' || t === 'literal' || t === 'template_literal') return [{ path, kind: 'string' }];
+  if (t === 'string' || t === 'enum' || t === 'literal' || t === 'template_literal')
+    return [{ path, kind: 'string' }];
   if (t === 'number' || t === 'int' || t === 'bigint') return [{ path, kind: 'number' }];
   if (t === 'boolean') return [{ path, kind: 'boolean' }];
   if (t === 'array') return [{ path, kind: 'array' }];
@@ -119,7 +127,7 @@ export interface ConfigSources {
 
 function show(v: unknown): string {
   if (v === undefined) return '(not set)';
-  const s = typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? String(v);
+  const s = typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
   return s.length > 80 ? `${s.slice(0, 80)}…` : s;
 }
 
@@ -175,17 +183,27 @@ export function parseConfig<S extends z.ZodType>(schema: S, sources: ConfigSourc
     const extra = issue.keys[0] ?? '';
     key = key === '(root)' ? extra : `${key}.${extra}`;
     value = getPath(merged, [...path, extra]);
-    throw new ConfigError(`config key ${key} is not a known setting (value ${show(value)}, from ${yamlName})`, {
+    throw new ConfigError(
+      `config key ${key} is not a known setting (value ${show(value)}, from ${yamlName})`,
+      {
+        key,
+        value,
+        source: yamlName,
+        hint: 'remove it or fix its spelling',
+      },
+    );
+  }
+  const source = fromEnv.has(key)
+    ? `environment ${fromEnv.get(key)}`
+    : value === undefined
+      ? 'defaults'
+      : yamlName;
+  throw new ConfigError(
+    `config key ${key} has a bad value ${show(value)} (from ${source}): ${issue?.message ?? 'invalid'}`,
+    {
       key,
       value,
-      source: yamlName,
-      hint: 'remove it or fix its spelling',
-    });
-  }
-  const source = fromEnv.has(key) ? `environment ${fromEnv.get(key)}` : value === undefined ? 'defaults' : yamlName;
-  throw new ConfigError(`config key ${key} has a bad value ${show(value)} (from ${source}): ${issue?.message ?? 'invalid'}`, {
-    key,
-    value,
-    source,
-  });
+      source,
+    },
+  );
 }

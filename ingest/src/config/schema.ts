@@ -6,7 +6,10 @@ const duration = z.number().int().positive();
 export const natsConfigSchema = z
   .object({
     /** Comma-separated in the environment: SENTINEL_NATS_SERVERS=nats://a:4222,nats://b:4222 */
-    servers: z.array(z.string().regex(/^(nats|tls|ws|wss):\/\/[^\s]+$/, 'must be a nats:// URL')).min(1).default(['nats://127.0.0.1:4222']),
+    servers: z
+      .array(z.string().regex(/^(nats|tls|ws|wss):\/\/[^\s]+$/, 'must be a nats:// URL'))
+      .min(1)
+      .default(['nats://127.0.0.1:4222']),
     /** Client name shown in nats-server monitoring. */
     name: z.string().default('sentinel'),
     user: z.string().optional(),
@@ -44,9 +47,17 @@ export const publisherConfigSchema = z
     /** Folder of the disk spool (relative to the data directory). */
     spoolDir: z.string().default('spool'),
     /** Upper bound of the spool on disk in bytes; past it new events are dropped and counted. */
-    spoolMaxBytes: z.number().int().min(1024 * 1024).default(1024 * 1024 * 1024),
+    spoolMaxBytes: z
+      .number()
+      .int()
+      .min(1024 * 1024)
+      .default(1024 * 1024 * 1024),
     /** Segment size of the spool in bytes. */
-    spoolSegmentBytes: z.number().int().min(64 * 1024).default(16 * 1024 * 1024),
+    spoolSegmentBytes: z
+      .number()
+      .int()
+      .min(64 * 1024)
+      .default(16 * 1024 * 1024),
     /** Time to wait for one JetStream ack before the event is spooled, ms. */
     ackTimeoutMs: duration.default(5000),
   })

@@ -8,7 +8,13 @@
 // - a lag gauge from the consumer's pending count.
 // It fails loudly: a broken connection or a deleted stream ends run() with an error, and the caller's
 // supervisor restarts it.
-import type { Consumer, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import type {
+  Consumer,
+  ConsumerMessages,
+  JetStreamClient,
+  JetStreamManager,
+  JsMsg,
+} from '@nats-io/jetstream';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { headers as natsHeaders, nanos } from '@nats-io/nats-core';
@@ -47,19 +53,27 @@ export interface ConsumerOptions<T> {
   ackWaitMs?: number;
   /** Where a new durable starts: 'all' (default) or 'new'. */
   deliver?: 'all' | 'new';
+  /**
+   * Latency bound for low-traffic periods. Unset (default): batches come from fetch(), which waits up to
+   * `fetchExpiresMs` (at least 1 s) for a full batch. Set: records stream in through JetStream consume()
+   * and a batch is handed over when `batchSize` records are buffered or `maxWaitMs` after the first of
+   * them arrived, whichever comes first.
+   */
+  maxWaitMs?: number;
   metrics?: IngestMetrics;
   log?: Logger;
 }
 
 export class DurableConsumer<T> {
-  private readonly o: Required<Omit<ConsumerOptions<T>, 'filterSubjects' | 'metrics' | 'log'>> &
-    Pick<ConsumerOptions<T>, 'filterSubjects'>;
+  private readonly o: Required<Omit<ConsumerOptions<T>, 'filterSubjects' | 'metrics' | 'log' | 'maxWaitMs'>> &
+    Pick<ConsumerOptions<T>, 'filterSubjects' | 'maxWaitMs'>;
   private readonly m: IngestMetrics;
   private readonly log: Logger;
   private stopped = false;
   private lagTimer: NodeJS.Timeout | undefined;
   private js: JetStreamClient | undefined;
   private consumer: Consumer | undefined;
+  private streaming: ConsumerMessages | undefined;
   /** Last known number of messages not yet delivered. */
   lag = 0;
 
@@ -74,7 +88,11 @@ export class DurableConsumer<T> {
       ...opts,
     };
     this.m = opts.metrics ?? ingestMetrics();
-    this.log = (opts.log ?? silentLogger).child({ component: 'consumer', consumer: opts.durable, stream: opts.stream });
+    this.log = (opts.log ?? silentLogger).child({
+      component: 'consumer',
+      consumer: opts.durable,
+      stream: opts.stream,
+    });
   }
 
   /** Create the durable if needed (idempotent). */
@@ -107,6 +125,7 @@ export class DurableConsumer<T> {
     const consumer = this.consumer ?? (await this.ensure());
     this.lagTimer = setInterval(() => void this.refreshLag(), 2000);
     this.lagTimer.unref();
+    if (this.o.maxWaitMs !== undefined) return this.runStreaming(consumer, this.o.maxWaitMs);
     try {
       while (!this.stopped) {
         const iter = await consumer.fetch({ max_messages: this.o.batchSize, expires: this.o.fetchExpiresMs });
@@ -122,8 +141,44 @@ export class DurableConsumer<T> {
     }
   }
 
+  /** consume() keeps pull requests open, so a record is handed over at most `maxWaitMs` after it arrives. */
+  private async runStreaming(consumer: Consumer, maxWaitMs: number): Promise<void> {
+    const messages = await consumer.consume({
+      max_messages: this.o.batchSize * 2,
+      expires: Math.max(1000, this.o.fetchExpiresMs),
+    });
+    this.streaming = messages;
+    const it = messages[Symbol.asyncIterator]();
+    let buf: JsMsg[] = [];
+    let timer: Promise<'timeout'> | undefined;
+    let next = it.next();
+    try {
+      while (!this.stopped) {
+        // `next` survives a timeout: the record it resolves to joins the following batch
+        const r = timer ? await Promise.race([next, timer]) : await next;
+        if (r !== 'timeout') {
+          if (r.done) break;
+          if (buf.length === 0)
+            timer = new Promise((resolve) => setTimeout(() => resolve('timeout'), maxWaitMs));
+          buf.push(r.value);
+          next = it.next();
+          if (buf.length < this.o.batchSize) continue;
+        }
+        const batch = buf;
+        buf = [];
+        timer = undefined;
+        await this.process(batch);
+      }
+      if (!this.stopped) throw new Error(`consumer ${this.o.durable} on ${this.o.stream} stopped delivering`);
+    } finally {
+      messages.stop();
+      clearInterval(this.lagTimer);
+    }
+  }
+
   stop(): void {
     this.stopped = true;
+    this.streaming?.stop();
   }
 
   private async refreshLag(): Promise<void> {
@@ -166,7 +221,10 @@ export class DurableConsumer<T> {
       for (const g of good) g.msg.ack();
       this.m.acked.inc({ consumer: this.o.durable }, good.length);
     } catch (err) {
-      this.log.warn('batch handler failed; retrying its records one by one', { error: err, size: good.length });
+      this.log.warn('batch handler failed; retrying its records one by one', {
+        error: err,
+        size: good.length,
+      });
       for (const g of good) await this.handleAlone(g.rec, g.msg);
     }
     this.m.handleSeconds.observe({ consumer: this.o.durable }, (performance.now() - started) / 1000);
@@ -189,7 +247,7 @@ export class DurableConsumer<T> {
     }
   }
 
-  /** Store the record on the dead-letter subject first, then terminate it: nothing is lost. */
+  /** Store the record on the dead-letter subject first, then ack it: nothing is lost. */
   private async deadLetter(msg: JsMsg, cause: 'invalid' | 'failed', error: string): Promise<void> {
     const h = natsHeaders();
     h.set('Sentinel-Error', error.slice(0, 2000).replace(/[\r\n]+/g, ' '));
@@ -201,7 +259,9 @@ export class DurableConsumer<T> {
     h.set('Nats-Msg-Id', `dlq-${this.o.stream}-${this.o.durable}-${msg.seq}`);
     const js = this.js ?? jetstream(this.o.nc);
     await js.publish(deadLetterSubject(this.o.stream, this.o.durable), msg.data, { headers: h });
-    msg.term(error.slice(0, 200));
+    // Acked, not terminated: the record now lives in the dead-letter stream, and an ack advances the
+    // consumer's floor on every server version (a TERM leaves it pending on 2.9).
+    msg.ack();
     this.m.deadLettered.inc({ consumer: this.o.durable, cause });
     this.log.warn('record dead-lettered', { seq: msg.seq, subject: msg.subject, cause, error });
   }

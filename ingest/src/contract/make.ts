@@ -4,7 +4,10 @@ import type { ReasonCode } from './reasons.ts';
 import { ulid } from './ulid.ts';
 import type { DecisionEventV1 } from './v1.ts';
 
-export type EventInit = Omit<DecisionEventV1, 'v' | 'id' | 'ts' | 'kind' | 'decision' | 'severity' | 'reason'> & {
+export type EventInit = Omit<
+  DecisionEventV1,
+  'v' | 'id' | 'ts' | 'kind' | 'decision' | 'severity' | 'reason'
+> & {
   reason: ReasonCode;
   decision?: DecisionEventV1['decision'];
   severity?: number;

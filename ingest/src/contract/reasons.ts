@@ -19,23 +19,53 @@ const r = (
   severity: number,
   description: string,
   technique?: string,
-): ReasonInfo => (technique ? { kind, decision, severity, description, technique } : { kind, decision, severity, description });
+): ReasonInfo =>
+  technique
+    ? { kind, decision, severity, description, technique }
+    : { kind, decision, severity, description };
 
 export const REASONS = {
   // connect / session lifecycle
   'connect.accepted': r('connect', 'allow', 0, 'CONNECT passed every check and the session was opened.'),
-  'connect.upstream_unavailable': r('connect', 'deny', 3, 'The upstream broker could not be reached; CONNACK 0x03 / 0x88.'),
+  'connect.upstream_unavailable': r(
+    'connect',
+    'deny',
+    3,
+    'The upstream broker could not be reached; CONNACK 0x03 / 0x88.',
+  ),
   'tls.handshake_failed': r('tls', 'deny', 3, 'The TLS handshake failed (protocol, cipher, or certificate).'),
-  'tls.client_cert_required': r('tls', 'deny', 4, 'mTLS is required and the client presented no certificate.'),
-  'tls.client_cert_invalid': r('tls', 'deny', 6, 'The client certificate did not verify against the configured CA.', 'T0830'),
+  'tls.client_cert_required': r(
+    'tls',
+    'deny',
+    4,
+    'mTLS is required and the client presented no certificate.',
+  ),
+  'tls.client_cert_invalid': r(
+    'tls',
+    'deny',
+    6,
+    'The client certificate did not verify against the configured CA.',
+    'T0830',
+  ),
 
   // authentication
   'auth.ok': r('auth', 'allow', 0, 'Credentials verified (rule.values.cache tells hit or miss).'),
   'auth.bad_credentials': r('auth', 'deny', 5, 'The auth service rejected the credentials.', 'T1110'),
   'auth.unknown_client': r('auth', 'deny', 5, 'No such device or user.', 'T1110'),
   'auth.unavailable': r('auth', 'deny', 6, 'The auth service was unreachable or too slow; fail-closed.'),
-  'auth.cert_mismatch': r('auth', 'deny', 7, 'The device-bound certificate does not match the client id.', 'T1078'),
-  'auth.missing_credentials': r('auth', 'deny', 4, 'CONNECT carried no username or password where one is required.'),
+  'auth.cert_mismatch': r(
+    'auth',
+    'deny',
+    7,
+    'The device-bound certificate does not match the client id.',
+    'T1078',
+  ),
+  'auth.missing_credentials': r(
+    'auth',
+    'deny',
+    4,
+    'CONNECT carried no username or password where one is required.',
+  ),
   'auth.expired': r('auth', 'deny', 4, 'The credential has expired.'),
 
   // rate limiting: one code per tier
@@ -47,28 +77,116 @@ export const REASONS = {
   'rate.per_client': r('rate_limit', 'drop', 4, 'Per-client token bucket exhausted.', 'T1499'),
 
   // protocol validation (MQTT 3.1.1 / 5.0)
-  'protocol.first_packet_not_connect': r('protocol', 'disconnect', 6, 'The first packet was not CONNECT [MQTT-3.1.0-1].'),
-  'protocol.connect_timeout': r('protocol', 'disconnect', 3, 'No CONNECT arrived within the configured time.'),
-  'protocol.bad_protocol_name': r('protocol', 'disconnect', 5, 'CONNECT protocol name is not MQTT / MQIsdp [MQTT-3.1.2-1].'),
-  'protocol.unsupported_version': r('protocol', 'deny', 4, 'Protocol level not accepted; CONNACK 0x01 / 0x84 [MQTT-3.1.2-2].'),
-  'protocol.malformed_remaining_length': r('protocol', 'disconnect', 6, 'Remaining length longer than four bytes.'),
-  'protocol.invalid_packet_type': r('protocol', 'disconnect', 6, 'Packet type reserved or not valid for this version or direction.'),
-  'protocol.reserved_flags': r('protocol', 'disconnect', 6, 'Fixed-header flags or CONNECT reserved bit not as the spec requires.'),
-  'protocol.missing_field': r('protocol', 'disconnect', 5, 'A required field is missing (client id, topic, packet id, payload).'),
-  'protocol.invalid_utf8': r('protocol', 'disconnect', 6, 'A string is not well-formed UTF-8 or contains U+0000 [MQTT-1.5.3-1].'),
-  'protocol.invalid_topic': r('protocol', 'disconnect', 6, 'Topic name has a wildcard in PUBLISH or a filter is malformed.'),
+  'protocol.first_packet_not_connect': r(
+    'protocol',
+    'disconnect',
+    6,
+    'The first packet was not CONNECT [MQTT-3.1.0-1].',
+  ),
+  'protocol.connect_timeout': r(
+    'protocol',
+    'disconnect',
+    3,
+    'No CONNECT arrived within the configured time.',
+  ),
+  'protocol.bad_protocol_name': r(
+    'protocol',
+    'disconnect',
+    5,
+    'CONNECT protocol name is not MQTT / MQIsdp [MQTT-3.1.2-1].',
+  ),
+  'protocol.unsupported_version': r(
+    'protocol',
+    'deny',
+    4,
+    'Protocol level not accepted; CONNACK 0x01 / 0x84 [MQTT-3.1.2-2].',
+  ),
+  'protocol.malformed_remaining_length': r(
+    'protocol',
+    'disconnect',
+    6,
+    'Remaining length longer than four bytes.',
+  ),
+  'protocol.invalid_packet_type': r(
+    'protocol',
+    'disconnect',
+    6,
+    'Packet type reserved or not valid for this version or direction.',
+  ),
+  'protocol.reserved_flags': r(
+    'protocol',
+    'disconnect',
+    6,
+    'Fixed-header flags or CONNECT reserved bit not as the spec requires.',
+  ),
+  'protocol.missing_field': r(
+    'protocol',
+    'disconnect',
+    5,
+    'A required field is missing (client id, topic, packet id, payload).',
+  ),
+  'protocol.invalid_utf8': r(
+    'protocol',
+    'disconnect',
+    6,
+    'A string is not well-formed UTF-8 or contains U+0000 [MQTT-1.5.3-1].',
+  ),
+  'protocol.invalid_topic': r(
+    'protocol',
+    'disconnect',
+    6,
+    'Topic name has a wildcard in PUBLISH or a filter is malformed.',
+  ),
   'protocol.invalid_qos': r('protocol', 'disconnect', 5, 'QoS 3 or QoS flags inconsistent with the packet.'),
-  'protocol.second_connect': r('protocol', 'disconnect', 6, 'A second CONNECT on the same session [MQTT-3.1.0-2].'),
-  'protocol.keepalive_timeout': r('protocol', 'disconnect', 2, 'Nothing received within 1.5 times the keep-alive [MQTT-3.1.2-24].'),
-  'protocol.packet_too_large': r('protocol', 'disconnect', 6, 'Remaining length above the maximum packet size; refused before buffering.', 'T1499'),
-  'protocol.bad_property': r('protocol', 'disconnect', 6, 'MQTT 5 property unknown, duplicated, mistyped or oversized.'),
+  'protocol.second_connect': r(
+    'protocol',
+    'disconnect',
+    6,
+    'A second CONNECT on the same session [MQTT-3.1.0-2].',
+  ),
+  'protocol.keepalive_timeout': r(
+    'protocol',
+    'disconnect',
+    2,
+    'Nothing received within 1.5 times the keep-alive [MQTT-3.1.2-24].',
+  ),
+  'protocol.packet_too_large': r(
+    'protocol',
+    'disconnect',
+    6,
+    'Remaining length above the maximum packet size; refused before buffering.',
+    'T1499',
+  ),
+  'protocol.bad_property': r(
+    'protocol',
+    'disconnect',
+    6,
+    'MQTT 5 property unknown, duplicated, mistyped or oversized.',
+  ),
   'protocol.malformed': r('protocol', 'disconnect', 6, 'The packet could not be parsed.'),
 
   // topic ACLs
   'acl.publish_denied': r('acl', 'deny', 5, 'PUBLISH to a topic the identity may not publish to.', 'T0855'),
-  'acl.subscribe_denied': r('acl', 'deny', 5, 'SUBSCRIBE to a filter the identity may not subscribe to.', 'T0861'),
-  'acl.wildcard_denied': r('acl', 'deny', 6, 'Wildcard subscription by a device, denied by default.', 'T0846'),
-  'acl.deliver_denied': r('acl', 'drop', 4, 'A message from the broker to a topic outside the device subscribe ACL.'),
+  'acl.subscribe_denied': r(
+    'acl',
+    'deny',
+    5,
+    'SUBSCRIBE to a filter the identity may not subscribe to.',
+    'T0861',
+  ),
+  'acl.wildcard_denied': r(
+    'acl',
+    'deny',
+    6,
+    'Wildcard subscription by a device, denied by default.',
+    'T0846',
+  ),
+  'acl.deliver_denied': r(
+    'acl',
+    'drop',
+    4,
+    'A message from the broker to a topic outside the device subscribe ACL.',
+  ),
   'acl.retain_denied': r('acl', 'deny', 5, 'Retained PUBLISH where the ACL forbids retain.', 'T0855'),
 
   // payload inspection: signatures
@@ -80,44 +198,120 @@ export const REASONS = {
 
   // anomalies
   'anomaly.payload_size': r('anomaly', 'quarantine', 5, 'Payload larger than the configured limit.', 'T1499'),
-  'anomaly.entropy': r('anomaly', 'flag', 4, 'Shannon entropy above the threshold (encrypted or packed data).'),
-  'anomaly.connect_rate': r('anomaly', 'flag', 6, 'Connection rate from one source above the threshold.', 'T1499'),
+  'anomaly.entropy': r(
+    'anomaly',
+    'flag',
+    4,
+    'Shannon entropy above the threshold (encrypted or packed data).',
+  ),
+  'anomaly.connect_rate': r(
+    'anomaly',
+    'flag',
+    6,
+    'Connection rate from one source above the threshold.',
+    'T1499',
+  ),
   'anomaly.baseline_rate': r('anomaly', 'flag', 3, 'Publish rate far above the client baseline.'),
   'anomaly.baseline_size': r('anomaly', 'flag', 3, 'Payload size far above the client baseline.'),
 
   // MQTT-specific threats
-  'threat.topic_enumeration': r('threat', 'deny', 6, 'Wildcard or many distinct subscriptions: topic scanning.', 'T0846'),
+  'threat.topic_enumeration': r(
+    'threat',
+    'deny',
+    6,
+    'Wildcard or many distinct subscriptions: topic scanning.',
+    'T0846',
+  ),
   'threat.qos_flood': r('threat', 'drop', 6, 'QoS 1/2 PUBLISH flood.', 'T1499'),
-  'threat.qos2_loop': r('threat', 'disconnect', 6, 'Repeated PUBREC/PUBREL or DUP for one packet id.', 'T1499'),
+  'threat.qos2_loop': r(
+    'threat',
+    'disconnect',
+    6,
+    'Repeated PUBREC/PUBREL or DUP for one packet id.',
+    'T1499',
+  ),
   'threat.oversized_publish': r('threat', 'deny', 6, 'PUBLISH above the size limit.', 'T1499'),
   'threat.connect_flood': r('threat', 'deny', 7, 'CONNECT flood from one source.', 'T0814'),
   'threat.retain_abuse': r('threat', 'deny', 5, 'Retained messages where the ACL says not.', 'T0855'),
-  'threat.stolen_client_id': r('threat', 'deny', 8, 'A connected client id arrived from a second IP or certificate.', 'T0859'),
-  'threat.cloned_certificate': r('threat', 'deny', 8, 'One certificate used concurrently from different IPs.', 'T1078'),
-  'threat.bad_signature': r('threat', 'deny', 8, 'Message signature missing or invalid on a signed topic.', 'T0856'),
+  'threat.stolen_client_id': r(
+    'threat',
+    'deny',
+    8,
+    'A connected client id arrived from a second IP or certificate.',
+    'T0859',
+  ),
+  'threat.cloned_certificate': r(
+    'threat',
+    'deny',
+    8,
+    'One certificate used concurrently from different IPs.',
+    'T1078',
+  ),
+  'threat.bad_signature': r(
+    'threat',
+    'deny',
+    8,
+    'Message signature missing or invalid on a signed topic.',
+    'T0856',
+  ),
   'threat.replay': r('threat', 'deny', 8, 'Nonce or digest seen again within the replay window.', 'T0855'),
   'threat.bridge_loop': r('threat', 'drop', 3, "A message carrying this deployment's own hop marker again."),
 
   // penalty box
   'penalty.banned': r('penalty', 'deny', 6, 'CONNECT from a banned identity; CONNACK 0x05 / 0x8A.'),
-  'penalty.session_closed': r('penalty', 'disconnect', 6, 'A live session closed because its identity was banned.'),
+  'penalty.session_closed': r(
+    'penalty',
+    'disconnect',
+    6,
+    'A live session closed because its identity was banned.',
+  ),
 
   // allowed traffic
   'subscribe.granted': r('subscribe', 'allow', 0, 'SUBSCRIBE granted (rule.values carries the granted QoS).'),
   'publish.allowed': r('publish', 'allow', 0, 'One allowed PUBLISH (per-message mode).'),
-  'publish.summary': r('publish_summary', 'allow', 0, 'Allowed PUBLISH traffic of one client over one interval.'),
-  'quarantine.stored': r('quarantine', 'quarantine', 5, 'Message held in SENTINEL_QUARANTINE instead of forwarded.'),
+  'publish.summary': r(
+    'publish_summary',
+    'allow',
+    0,
+    'Allowed PUBLISH traffic of one client over one interval.',
+  ),
+  'quarantine.stored': r(
+    'quarantine',
+    'quarantine',
+    5,
+    'Message held in SENTINEL_QUARANTINE instead of forwarded.',
+  ),
 
   // disconnects
   'disconnect.client': r('disconnect', 'allow', 0, 'The client sent DISCONNECT.'),
-  'disconnect.socket_closed': r('disconnect', 'allow', 1, 'The client closed the connection without DISCONNECT.'),
+  'disconnect.socket_closed': r(
+    'disconnect',
+    'allow',
+    1,
+    'The client closed the connection without DISCONNECT.',
+  ),
   'disconnect.upstream_closed': r('disconnect', 'disconnect', 2, 'The upstream broker closed the session.'),
   'disconnect.server_shutdown': r('disconnect', 'disconnect', 1, 'The node is shutting down.'),
-  'disconnect.slow_consumer': r('disconnect', 'disconnect', 3, 'The client did not read fast enough; buffers full.'),
-  'disconnect.session_taken_over': r('disconnect', 'disconnect', 2, 'The same client id connected again elsewhere.'),
+  'disconnect.slow_consumer': r(
+    'disconnect',
+    'disconnect',
+    3,
+    'The client did not read fast enough; buffers full.',
+  ),
+  'disconnect.session_taken_over': r(
+    'disconnect',
+    'disconnect',
+    2,
+    'The same client id connected again elsewhere.',
+  ),
 
   // external intake
-  'intake.external': r('intake', 'flag', 3, 'An event taken in from an external source (HTTP, syslog, Kafka).'),
+  'intake.external': r(
+    'intake',
+    'flag',
+    3,
+    'An event taken in from an external source (HTTP, syslog, Kafka).',
+  ),
 } as const satisfies Record<string, ReasonInfo>;
 
 export type ReasonCode = keyof typeof REASONS;

@@ -65,13 +65,15 @@ class Checker {
       if (required) this.add(field, 'is required');
       return;
     }
-    if (typeof v !== 'number' || !Number.isInteger(v)) this.add(field, `must be an integer, got ${describe(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v))
+      this.add(field, `must be an integer, got ${describe(v)}`);
     else if (v < min || v > max) this.add(field, `must be between ${min} and ${max}, got ${v}`);
   }
 
   bool(o: Obj, field: string): void {
     const v = o[field];
-    if (v !== undefined && typeof v !== 'boolean') this.add(field, `must be true or false, got ${describe(v)}`);
+    if (v !== undefined && typeof v !== 'boolean')
+      this.add(field, `must be true or false, got ${describe(v)}`);
   }
 
   oneOf(o: Obj, field: string, allowed: readonly (string | number)[], required: boolean): void {
@@ -87,11 +89,13 @@ class Checker {
 
   ulid(o: Obj, field: string): void {
     const v = o[field];
-    if (typeof v !== 'string' || !isUlid(v)) this.add(field, `must be a ULID (26 base32 characters), got ${describe(v)}`);
+    if (typeof v !== 'string' || !isUlid(v))
+      this.add(field, `must be a ULID (26 base32 characters), got ${describe(v)}`);
   }
 
   version(o: Obj): void {
-    if (o.v !== 1) this.add('v', `must be 1 (this reader understands schema version 1), got ${describe(o.v)}`);
+    if (o.v !== 1)
+      this.add('v', `must be 1 (this reader understands schema version 1), got ${describe(o.v)}`);
   }
 
   flatRecord(o: Obj, field: string): void {
@@ -141,7 +145,9 @@ function root(input: unknown): Obj | FieldProblem[] {
 }
 
 function finish<T>(c: Checker, o: Obj): Validated<T> {
-  return c.problems.length === 0 ? { ok: true, value: o as unknown as T } : { ok: false, problems: c.problems };
+  return c.problems.length === 0
+    ? { ok: true, value: o as unknown as T }
+    : { ok: false, problems: c.problems };
 }
 
 function envelope(c: Checker, o: Obj): void {
@@ -165,7 +171,15 @@ export function validateDecisionEvent(input: unknown): Validated<DecisionEventV1
   c.int(o, 'severity', true, 0, 10);
   c.string(o, 'message', false);
   c.nested(o, 'subject', true, (s, x) => {
-    for (const f of ['clientId', 'username', 'ip', 'certFingerprint', 'certSubject', 'sessionId', 'transport']) {
+    for (const f of [
+      'clientId',
+      'username',
+      'ip',
+      'certFingerprint',
+      'certSubject',
+      'sessionId',
+      'transport',
+    ]) {
       s.string(x, f, false, 1024);
     }
     s.int(x, 'port', false, 0, 65535);

@@ -95,7 +95,9 @@ export class EventPublisher {
     this.timer.unref();
     void this.watchStatus();
     if (!this.spool.empty) {
-      this.log.info('spool holds records from an earlier run; replaying them first', { bytes: this.spool.bytes });
+      this.log.info('spool holds records from an earlier run; replaying them first', {
+        bytes: this.spool.bytes,
+      });
       this.mode = 'spooling';
       this.startReplay();
     }
@@ -134,7 +136,11 @@ export class EventPublisher {
   }
 
   private pump(): void {
-    while (this.mode === 'live' && this.inFlight.size < this.cfg.maxInFlight && this.queueHead < this.queue.length) {
+    while (
+      this.mode === 'live' &&
+      this.inFlight.size < this.cfg.maxInFlight &&
+      this.queueHead < this.queue.length
+    ) {
       const item = this.queue[this.queueHead++] as Item;
       this.send(item);
     }
@@ -311,7 +317,7 @@ export class EventPublisher {
   /** Publish one segment with the same window; true when every record was acknowledged. */
   private async replaySegment(records: SpoolRecord[]): Promise<boolean> {
     this.replayFailed = false;
-    for (let i = 0; i < records.length && !this.replayFailed && !this.closed; ) {
+    for (let i = 0; i < records.length && !this.replayFailed && !this.closed;) {
       const batchEnd = Math.min(records.length, i + this.cfg.maxInFlight);
       this.replayPending = batchEnd - i;
       const done = new Promise<void>((resolve) => (this.replayResolve = resolve));
@@ -345,7 +351,8 @@ export class EventPublisher {
   async flush(timeoutMs = 30_000): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (this.mode === 'live' && this.inFlight.size === 0 && this.queueHead >= this.queue.length) return true;
+      if (this.mode === 'live' && this.inFlight.size === 0 && this.queueHead >= this.queue.length)
+        return true;
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, 50);
         if (this.mode === 'live') this.idleWaiters.push(() => (clearTimeout(t), resolve()));

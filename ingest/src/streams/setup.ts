@@ -14,7 +14,10 @@ import type { StreamsConfig } from '../config/schema.ts';
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
-export function streamConfigs(cfg: StreamsConfig, replicas: number): Record<StreamKey, Partial<StreamConfig>> {
+export function streamConfigs(
+  cfg: StreamsConfig,
+  replicas: number,
+): Record<StreamKey, Partial<StreamConfig>> {
   const base = {
     storage: StorageType.File,
     retention: RetentionPolicy.Limits,
@@ -32,9 +35,24 @@ export function streamConfigs(cfg: StreamsConfig, replicas: number): Record<Stre
       max_bytes: cfg.eventsMaxBytes,
       description: 'Every decision an enforcement node takes (DecisionEventV1).',
     },
-    incidents: { ...records, name: STREAMS.incidents, subjects: [`${SUBJECTS.incidents}.>`], description: 'IncidentV1 records.' },
-    decisions: { ...records, name: STREAMS.decisions, subjects: [`${SUBJECTS.decisions}.>`], description: 'BanDecisionV1 records.' },
-    actions: { ...records, name: STREAMS.actions, subjects: [`${SUBJECTS.actions}.>`], description: 'AnalystActionV1: the audit trail.' },
+    incidents: {
+      ...records,
+      name: STREAMS.incidents,
+      subjects: [`${SUBJECTS.incidents}.>`],
+      description: 'IncidentV1 records.',
+    },
+    decisions: {
+      ...records,
+      name: STREAMS.decisions,
+      subjects: [`${SUBJECTS.decisions}.>`],
+      description: 'BanDecisionV1 records.',
+    },
+    actions: {
+      ...records,
+      name: STREAMS.actions,
+      subjects: [`${SUBJECTS.actions}.>`],
+      description: 'AnalystActionV1: the audit trail.',
+    },
     quarantine: {
       ...base,
       name: STREAMS.quarantine,
@@ -70,7 +88,11 @@ export interface StreamsHandle {
 }
 
 /** Create or update every stream and the bans bucket. */
-export async function ensureStreams(nc: NatsConnection, cfg: StreamsConfig, replicas = 1): Promise<StreamsHandle> {
+export async function ensureStreams(
+  nc: NatsConnection,
+  cfg: StreamsConfig,
+  replicas = 1,
+): Promise<StreamsHandle> {
   const jsm = await jetstreamManager(nc);
   try {
     for (const sc of Object.values(streamConfigs(cfg, replicas))) {
@@ -83,9 +105,13 @@ export async function ensureStreams(nc: NatsConnection, cfg: StreamsConfig, repl
     });
     return { jsm, bans };
   } catch (err) {
-    throw new IngestError(IngestErrorCode.StreamSetup, `could not create Sentinel's streams: ${(err as Error).message}`, {
-      cause: err,
-      context: { hint: 'is JetStream enabled on the nats-server (jetstream { store_dir: ... })?' },
-    });
+    throw new IngestError(
+      IngestErrorCode.StreamSetup,
+      `could not create Sentinel's streams: ${(err as Error).message}`,
+      {
+        cause: err,
+        context: { hint: 'is JetStream enabled on the nats-server (jetstream { store_dir: ... })?' },
+      },
+    );
   }
 }

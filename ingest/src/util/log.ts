@@ -31,7 +31,10 @@ export function createLogger(
   const min = LEVELS[level] ?? LEVELS.info;
   const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
     if (LEVELS[lvl] < min) return;
-    write(JSON.stringify({ t: new Date().toISOString(), level: lvl, msg, ...redact({ ...base, ...fields }) }) + '\n');
+    write(
+      JSON.stringify({ t: new Date().toISOString(), level: lvl, msg, ...redact({ ...base, ...fields }) }) +
+        '\n',
+    );
   };
   return {
     debug: (m, f) => emit('debug', m, f),
