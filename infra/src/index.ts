@@ -6,3 +6,7 @@ export type { ChildSpec, ChildEvent } from './process.ts';
 export { getFreePort, getFreePorts, isListening } from './ports.ts';
 export { waitFor, sleep } from './wait.ts';
 export { tempDir } from './tmp.ts';
+export { startRsyslog, rsyslogConfig, RSYSLOG_LISTENERS } from './rsyslog.ts';
+export type { Rsyslog, RsyslogListener, StartRsyslogOptions } from './rsyslog.ts';
+export { createTestPki } from './pki.ts';
+export type { TestPki } from './pki.ts';
