@@ -43,3 +43,9 @@ export {
   hasWildcard,
   FilterMatcher,
 } from './topic.ts';
+export { MemoryPenaltyBox, normalizeFingerprint } from './penalty-box.ts';
+export type { Allowlist, CheckIdentity } from './penalty-box.ts';
+export { followBans } from './ban-follower.ts';
+export type { BanFollower, BanFollowerOptions } from './ban-follower.ts';
+export { parseIp, parseCidr, canonicalIp, PrefixTrie } from './ip.ts';
+export type { ParsedIp, ParsedCidr } from './ip.ts';
