@@ -49,3 +49,13 @@ export { followBans } from './ban-follower.ts';
 export type { BanFollower, BanFollowerOptions } from './ban-follower.ts';
 export { parseIp, parseCidr, canonicalIp, PrefixTrie } from './ip.ts';
 export type { ParsedIp, ParsedCidr } from './ip.ts';
+export { HttpAuthenticator, undiciTransport } from './auth.ts';
+export type {
+  AuthCalloutRequest,
+  AuthTransport,
+  AuthMetricsHooks,
+  CalloutOutcome,
+  HttpAuthenticatorOptions,
+} from './auth.ts';
+export { AuthCache } from './auth-cache.ts';
+export type { CachedAuth } from './auth-cache.ts';
