@@ -108,6 +108,14 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
   if (last !== undefined) o[last] = value;
 }
 
+/** `key:` with nothing after it (or only comments) means "not set" in YAML: drop it so defaults apply. */
+function dropNulls(o: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(o)) {
+    if (v === null) delete o[k];
+    else if (typeof v === 'object' && !Array.isArray(v)) dropNulls(v as Record<string, unknown>);
+  }
+}
+
 function getPath(source: unknown, path: readonly PropertyKey[]): unknown {
   let o: unknown = source;
   for (const k of path) {
@@ -155,6 +163,7 @@ export function parseConfig<S extends z.ZodType>(schema: S, sources: ConfigSourc
     }
   }
   const merged = structuredClone(fromYaml) as Record<string, unknown>;
+  dropNulls(merged);
   const fromEnv = new Map<string, string>();
   const leaves = schemaLeaves(schema);
   const byEnv = new Map(leaves.map((l) => [envName(l.path), l]));

@@ -78,6 +78,12 @@ describe('configuration', () => {
     expect(() => parseConfig(schema, { env: { SENTINEL_TEST_KAFKA_BROKERS: 'x' } })).not.toThrow();
   });
 
+  it('a section left empty in the file (only comments) takes its defaults', () => {
+    const c = parseConfig(schema, { yamlText: 'nats:\n  # servers: [nats://x:4222]\nrateLimits:\n' });
+    expect(c.nats.servers).toEqual(['nats://127.0.0.1:4222']);
+    expect(c.rateLimits.perIp.rate).toBe(100);
+  });
+
   it('broken YAML is refused with the parser message', () => {
     expect(configError(() => parseConfig(schema, { yamlText: 'nats: [unclosed' })).message).toMatch(
       /not valid YAML/,
