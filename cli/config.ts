@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { natsConfigSchema, parseConfig, publisherConfigSchema, streamsConfigSchema } from '@sentinel/ingest';
+import { analyticsConfigSchema } from '@sentinel/analytics';
 import { z } from 'zod';
 
 const port = z.number().int().min(1).max(65535);
@@ -43,6 +44,8 @@ export const sentinelConfigSchema = z
     streams: streamsConfigSchema,
     publisher: publisherConfigSchema,
     stack: stackConfigSchema,
+    /** Analytics: store, batching, retention, rules, scores, bans (analytics/README.md). */
+    analytics: analyticsConfigSchema,
   })
   .strict();
 

@@ -2,6 +2,8 @@
 // its subcommand (run alone on its own machine) and its service in `sentinel up` (in start order).
 import type { Command } from 'commander';
 import type { SentinelConfig } from './config.ts';
+import { registerAnalytics } from './commands/analytics.ts';
+import { analyticsService } from './services/analytics.ts';
 import { natsService, streamsService } from './stack.ts';
 import type { StackService } from './stack.ts';
 
@@ -13,7 +15,7 @@ export interface CommandContext {
 export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
 
 /** Subcommands besides up, config and docs. */
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [registerAnalytics];
 
 /** Services of `sentinel up`, in start order. */
-export const services: StackService[] = [natsService, streamsService];
+export const services: StackService[] = [natsService, streamsService, analyticsService];
