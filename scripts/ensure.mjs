@@ -56,9 +56,10 @@ function ensureNpm() {
   const digest = lockDigest();
   const have = existsSync(marker) ? readFileSync(marker, 'utf8').trim() : '';
   if (have === digest && existsSync(join(root, 'node_modules', '.bin', 'tsx'))) return;
-  const ci = existsSync(join(root, 'package-lock.json')) && process.env.CI === 'true';
-  log(`installing npm packages (${ci ? 'npm ci' : 'npm install'}) ...`);
-  const code = run('npm', [ci ? 'ci' : 'install', '--no-audit', '--no-fund']);
+  // `npm install` rather than `npm ci`: it follows package-lock.json just the same, and `npm ci` refuses
+  // lock files that lack other platforms' optional binaries (npm/cli#4828).
+  log('installing npm packages (npm install) ...');
+  const code = run('npm', ['install', '--no-audit', '--no-fund']);
   if (code !== 0) {
     log('npm install failed; see the output above. Check that the npm registry is reachable.');
     process.exit(code);
