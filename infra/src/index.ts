@@ -10,3 +10,24 @@ export { startRsyslog, rsyslogConfig, RSYSLOG_LISTENERS } from './rsyslog.ts';
 export type { Rsyslog, RsyslogListener, StartRsyslogOptions } from './rsyslog.ts';
 export { createTestPki } from './pki.ts';
 export type { TestPki } from './pki.ts';
+export { startMariadb } from './mariadb.ts';
+export type { Mariadb, StartMariadbOptions } from './mariadb.ts';
+// the reference auth service
+export { authServiceConfigSchema } from './auth-service/config.ts';
+export type { AuthServiceConfig, AuthDbConfig } from './auth-service/config.ts';
+export { startAuthService, openAuthDb } from './auth-service/server.ts';
+export type { AuthService, AuthServiceOptions, AuthServiceStats } from './auth-service/server.ts';
+export { CredentialStore, DEFAULT_DEVICE_ACL } from './auth-service/store.ts';
+export type { AclRules, AuthAnswer, AuthRequest } from './auth-service/store.ts';
+export { populateDevices, readCredentials } from './auth-service/populate.ts';
+export type { PopulateOptions, PopulateResult } from './auth-service/populate.ts';
+export {
+  hashSecret,
+  verifySecret,
+  hmacHash,
+  generateSecret,
+  HASH_ALGS,
+  SCRYPT_PARAMS,
+} from './auth-service/hash.ts';
+export type { HashAlg, StoredHash } from './auth-service/hash.ts';
+export { ensureSchema, TABLES } from './auth-service/schema.ts';
