@@ -1,0 +1,494 @@
+// One proxied connection: device ⇄ node ⇄ upstream broker. A state machine over two byte streams that
+// frames and validates every device packet, runs the pipeline, and forwards what it allows as the bytes
+// that arrived. Broker deliveries are framed too, so a PUBLISH outside the device's subscribe ACL is
+// dropped (and acknowledged upstream) instead of delivered. Back-pressure runs both ways: when one side
+// cannot take more, the other side is paused rather than buffered.
+import type { Duplex } from 'node:stream';
+import type { EventSubject, ReasonCode } from '@sentinel/ingest';
+import type { NodeMetrics } from '../metrics.ts';
+import type { SessionAcl } from '../policy/types.ts';
+import { connackCode, disconnectCode, pubackCode, subackCode } from '../protocol/codes.ts';
+import { decodePacket } from '../protocol/decode.ts';
+import {
+  encodeConnack,
+  encodeDisconnect,
+  encodePuback,
+  encodeSuback,
+  encodeSubscribe,
+} from '../protocol/encode.ts';
+import { Framer } from '../protocol/framer.ts';
+import type { Frame } from '../protocol/framer.ts';
+import type {
+  AckPacket,
+  ConnackPacket,
+  ConnectPacket,
+  MqttVersion,
+  Packet,
+  PublishPacket,
+  SubackPacket,
+  SubscribePacket,
+} from '../protocol/packets.ts';
+import type { Violation } from '../protocol/violation.ts';
+import type { PeerInfo } from './context.ts';
+import { newSessionId, peerSubject } from './context.ts';
+import type { Pipeline } from './pipeline.ts';
+import type { LiveSession, SessionRegistry } from './registry.ts';
+
+export interface SessionLimits {
+  /** Largest packet a device may send, fixed header included, bytes. */
+  maxPacketSize: number;
+  /** Largest packet accepted from the upstream broker, bytes. */
+  upstreamMaxPacketSize: number;
+  /** Time allowed between connection and CONNECT, ms. */
+  connectTimeoutMs: number;
+  /** A session is closed after keep-alive × this factor without a packet [MQTT-3.1.2-24]. */
+  keepAliveFactor: number;
+  /** Accept MQTT 3.1 ('MQIsdp'). */
+  allowMqtt31: boolean;
+}
+
+export interface ProxyHost {
+  pipeline: Pipeline;
+  registry: SessionRegistry;
+  metrics: NodeMetrics;
+  limits: SessionLimits;
+  /** Open a connection to the upstream broker. */
+  openUpstream(): Duplex;
+}
+
+const enum State {
+  AwaitConnect,
+  Authorizing,
+  Open,
+  Closed,
+}
+
+/** Most packets held while a CONNECT is being decided; the device socket is paused meanwhile. */
+const MAX_PENDING = 256;
+
+export class ProxySession implements LiveSession {
+  readonly sessionId = newSessionId();
+  version: MqttVersion = 4;
+  clientId = '';
+  username: string | undefined;
+  subject: EventSubject;
+  acl: SessionAcl | undefined;
+  pubMessages = 0;
+  pubBytes = 0;
+  pubSince = Date.now();
+
+  private state = State.AwaitConnect;
+  private readonly openedAt = Date.now();
+  private lastRx = this.openedAt;
+  private keepAliveMs = 0;
+  private readonly framer: Framer;
+  private upFramer: Framer | undefined;
+  private up: Duplex | undefined;
+  private pending: Frame[] | undefined;
+  private upAccepted = false;
+  private upPaused = false;
+  private devicePaused = false;
+  /** 5.0 topic aliases, device → broker and broker → device. */
+  private aliasIn: Map<number, string> | undefined;
+  private aliasOut: Map<number, string> | undefined;
+  /** SUBSCRIBEs forwarded narrowed: packet id → SUBACK codes of the denied filters (undefined = forwarded). */
+  private narrowed: Map<number, (number | undefined)[]> | undefined;
+  /** QoS 2 flows the node answered itself (3.1.1 ACL-denied PUBLISH; denied deliveries). */
+  private localQos2In: Set<number> | undefined;
+  private localQos2Out: Set<number> | undefined;
+  private readonly onFrameBound = (f: Frame): void => this.onFrame(f);
+  private readonly onUpFrameBound = (f: Frame): void => this.onUpFrame(f);
+
+  constructor(
+    private readonly device: Duplex,
+    readonly peer: PeerInfo,
+    private readonly host: ProxyHost,
+  ) {
+    this.subject = peerSubject(peer, this.sessionId);
+    this.framer = new Framer(host.limits.maxPacketSize);
+    device.on('data', (chunk: Buffer) => this.onDeviceData(chunk));
+    device.on('drain', () => this.onDeviceDrain());
+    device.on('error', () => undefined); // 'close' follows and ends the session
+    device.on('close', () => this.onDeviceClose());
+    host.registry.add(this);
+    host.metrics.connectionsTotal.inc({ transport: peer.transport });
+    host.metrics.connectionsActive.inc({ transport: peer.transport });
+  }
+
+  get closed(): boolean {
+    return this.state === State.Closed;
+  }
+
+  get established(): boolean {
+    return this.state === State.Open;
+  }
+
+  // ---- device → node ----------------------------------------------------------------------------
+
+  private onDeviceData(chunk: Buffer): void {
+    if (this.state === State.Closed) return;
+    const v = this.framer.push(chunk, this.onFrameBound);
+    if (v) this.violation(v);
+  }
+
+  private onFrame(frame: Frame): void {
+    if (this.state === State.Closed) return;
+    if (this.state === State.Authorizing) {
+      const pending = this.pending as Frame[];
+      if (pending.length >= MAX_PENDING)
+        return this.violation({
+          reason: 'protocol.malformed',
+          clause: 'sentinel.pending_limit',
+          detail: 'too many packets before CONNACK',
+        });
+      pending.push(frame);
+      return;
+    }
+    // Keep-alive counts whole Control Packets [MQTT-3.1.2-24]: dribbled bytes do not keep a session alive.
+    this.lastRx = Date.now();
+    this.host.metrics.packet(frame.type, frame.raw.length, 'in');
+    // The first packet is CONNECT [MQTT-3.1.0-1]
+    if (this.state === State.AwaitConnect && frame.type !== 1) {
+      return this.violation({ reason: 'protocol.first_packet_not_connect', clause: 'MQTT-3.1.0-1' });
+    }
+    const d = decodePacket(frame, this.version, 'in', this.host.limits);
+    if (!d.ok) return this.violation(d.violation);
+    this.dispatch(d.packet, frame);
+  }
+
+  /** One handler per packet type. */
+  private dispatch(p: Packet, frame: Frame): void {
+    switch (p.cmd) {
+      case 'connect':
+        // A second CONNECT is a protocol violation [MQTT-3.1.0-2]
+        if (this.state !== State.AwaitConnect)
+          return this.violation({ reason: 'protocol.second_connect', clause: 'MQTT-3.1.0-2' });
+        void this.onConnect(p, frame);
+        return;
+      case 'publish':
+        return this.onPublish(p, frame);
+      case 'subscribe':
+        return this.onSubscribe(p, frame);
+      case 'pubrel':
+        return this.onPubrel(p, frame);
+      case 'disconnect':
+        return this.onDisconnect(frame);
+      case 'unsubscribe':
+      case 'puback':
+      case 'pubrec':
+      case 'pubcomp':
+      case 'pingreq':
+      case 'auth':
+        if (this.host.pipeline.checkOther(this, p.cmd, this.lastRx).ok) this.toUpstream(frame.raw);
+        return;
+      default:
+        // The decoder admits no other type from a device.
+        return this.violation({ reason: 'protocol.invalid_packet_type', clause: 'MQTT-2.2.1' });
+    }
+  }
+
+  private async onConnect(p: ConnectPacket, frame: Frame): Promise<void> {
+    this.state = State.Authorizing;
+    this.pending = [];
+    this.pauseDevice();
+    this.version = p.protocolVersion;
+    const verdict = await this.host.pipeline.checkConnect(this, p);
+    if (this.closed) return;
+    if (!verdict.ok) {
+      this.device.end(encodeConnack(p.protocolVersion, connackCode(verdict.reason, p.protocolVersion)));
+      return this.teardown();
+    }
+    this.keepAliveMs = p.keepalive * 1000 * this.host.limits.keepAliveFactor;
+    this.openUpstream(frame);
+    this.state = State.Open;
+    const pending = this.pending;
+    this.pending = undefined;
+    for (const f of pending) this.onFrame(f);
+    this.resumeDevice();
+  }
+
+  private onPublish(p: PublishPacket, frame: Frame): void {
+    const topic = this.resolveAlias(p, 'in');
+    if (topic === undefined) return;
+    const v = this.host.pipeline.checkPublish(this, p, topic, this.lastRx);
+    if (this.state === State.Closed) return;
+    if (v.ok) return this.toUpstream(frame.raw);
+    if (p.qos === 0) return; // dropped silently
+    const rate = v.reason.startsWith('rate.');
+    if (this.version === 5) {
+      // 5.0: a negative PUBACK / PUBREC ends the flow [MQTT-3.4.2.1]
+      const code = pubackCode(v.reason);
+      const ack = encodePuback(5, p.messageId as number, code);
+      if (p.qos === 2) ack[0] = 0x50;
+      return this.toDevice(ack);
+    }
+    // 3.1.1 has no negative acknowledgement: a rate-limited QoS 1+ PUBLISH gets none (the client
+    // retries later); an ACL-denied one is acknowledged and dropped so the client does not retry forever.
+    if (rate) return;
+    const ack = encodePuback(4, p.messageId as number, 0);
+    if (p.qos === 2) {
+      ack[0] = 0x50;
+      (this.localQos2In ??= new Set()).add(p.messageId as number);
+    }
+    this.toDevice(ack);
+  }
+
+  private onPubrel(p: AckPacket, frame: Frame): void {
+    if (this.localQos2In?.delete(p.messageId))
+      return this.toDevice(Buffer.from([0x70, 0x02, p.messageId >> 8, p.messageId & 0xff]));
+    if (this.host.pipeline.checkOther(this, 'pubrel', this.lastRx).ok) this.toUpstream(frame.raw);
+  }
+
+  private onSubscribe(p: SubscribePacket, frame: Frame): void {
+    const verdicts = this.host.pipeline.checkSubscribe(this, p.messageId, p.subscriptions, this.lastRx);
+    let denied = 0;
+    const codes: (number | undefined)[] = verdicts.map((v) =>
+      v.ok ? undefined : (denied++, subackCode(v.reason, this.version)),
+    );
+    if (denied === 0) return this.toUpstream(frame.raw);
+    if (denied === codes.length)
+      return this.toDevice(encodeSuback(this.version, p.messageId, codes as number[]));
+    (this.narrowed ??= new Map()).set(p.messageId, codes);
+    const allowed = p.subscriptions.filter((_, i) => codes[i] === undefined);
+    this.toUpstream(encodeSubscribe(this.version, p.messageId, allowed, p.properties));
+  }
+
+  private onDisconnect(frame: Frame): void {
+    this.toUpstream(frame.raw);
+    this.close('disconnect.client');
+  }
+
+  /** The topic of a PUBLISH, with 5.0 topic aliases resolved [MQTT-3.3.2-12]. */
+  private resolveAlias(p: PublishPacket, dir: 'in' | 'out'): string | undefined {
+    const alias = p.properties?.topicAlias as number | undefined;
+    if (alias === undefined) return p.topic;
+    const map = dir === 'in' ? (this.aliasIn ??= new Map()) : (this.aliasOut ??= new Map());
+    if (p.topic.length > 0) {
+      if (map.size >= 65_535 && !map.has(alias)) map.clear();
+      map.set(alias, p.topic);
+      return p.topic;
+    }
+    const t = map.get(alias);
+    if (t === undefined) {
+      // An alias never set is a protocol error [MQTT-3.3.2-7]
+      if (dir === 'in')
+        this.violation({
+          reason: 'protocol.invalid_topic',
+          clause: 'MQTT-3.3.2-7',
+          detail: 'unknown topic alias',
+        });
+      else this.close('disconnect.upstream_closed', 'unknown topic alias from upstream');
+    }
+    return t;
+  }
+
+  // ---- upstream → device ------------------------------------------------------------------------
+
+  private openUpstream(connect: Frame): void {
+    const up = this.host.openUpstream();
+    this.up = up;
+    this.upFramer = new Framer(this.host.limits.upstreamMaxPacketSize);
+    up.on('data', (chunk: Buffer) => {
+      const v = (this.upFramer as Framer).push(chunk, this.onUpFrameBound);
+      if (v) this.close('disconnect.upstream_closed', `upstream ${v.reason}`);
+    });
+    up.on('drain', () => this.onUpstreamDrain());
+    up.on('error', () => undefined);
+    up.on('close', () => this.onUpstreamClose());
+    this.toUpstream(connect.raw);
+  }
+
+  private onUpFrame(frame: Frame): void {
+    if (this.state === State.Closed) return;
+    this.host.metrics.packet(frame.type, frame.raw.length, 'out');
+    switch (frame.type) {
+      case 2:
+        return this.onConnack(frame);
+      case 3:
+        return this.onDelivery(frame);
+      case 6:
+        return this.onUpstreamPubrel(frame);
+      case 9:
+        return this.onSuback(frame);
+      default:
+        this.toDevice(frame.raw);
+    }
+  }
+
+  private upstreamPacket<T extends Packet>(frame: Frame): T | undefined {
+    const d = decodePacket(frame, this.version, 'out', this.host.limits);
+    if (d.ok) return d.packet as T;
+    this.close('disconnect.upstream_closed', `malformed packet from upstream: ${d.violation.reason}`);
+    return undefined;
+  }
+
+  private onConnack(frame: Frame): void {
+    const p = this.upstreamPacket<ConnackPacket>(frame);
+    if (!p) return;
+    const code = p.reasonCode ?? p.returnCode ?? 0;
+    if (code === 0 && !this.upAccepted) {
+      this.upAccepted = true;
+      this.host.pipeline.accepted(this, { sessionPresent: p.sessionPresent });
+    }
+    this.toDevice(frame.raw);
+  }
+
+  private onDelivery(frame: Frame): void {
+    const p = this.upstreamPacket<PublishPacket>(frame);
+    if (!p) return;
+    const topic = this.resolveAlias(p, 'out');
+    if (topic === undefined) return;
+    if (this.host.pipeline.checkDeliver(this, p, topic).ok) return this.toDevice(frame.raw);
+    // Dropped: acknowledge upstream so the broker does not redeliver it forever.
+    const id = p.messageId as number;
+    if (p.qos === 1) this.toUpstream(Buffer.from([0x40, 0x02, id >> 8, id & 0xff]));
+    else if (p.qos === 2) {
+      (this.localQos2Out ??= new Set()).add(id);
+      this.toUpstream(Buffer.from([0x50, 0x02, id >> 8, id & 0xff]));
+    }
+  }
+
+  private onUpstreamPubrel(frame: Frame): void {
+    const id = frame.raw.length >= frame.bodyStart + 2 ? frame.raw.readUInt16BE(frame.bodyStart) : 0;
+    if (this.localQos2Out?.delete(id)) return this.toUpstream(Buffer.from([0x70, 0x02, id >> 8, id & 0xff]));
+    this.toDevice(frame.raw);
+  }
+
+  private onSuback(frame: Frame): void {
+    const p = this.upstreamPacket<SubackPacket>(frame);
+    if (!p) return;
+    const codes = this.narrowed?.get(p.messageId);
+    if (codes === undefined) return this.toDevice(frame.raw);
+    this.narrowed?.delete(p.messageId);
+    let j = 0;
+    const merged = codes.map((c) => (c === undefined ? (p.granted[j++] ?? 0x80) : c));
+    this.toDevice(encodeSuback(this.version, p.messageId, merged));
+  }
+
+  // ---- flow control -----------------------------------------------------------------------------
+
+  private toUpstream(buf: Buffer): void {
+    const up = this.up;
+    if (!up || up.destroyed) return;
+    if (!up.write(buf) && !this.devicePaused) this.pauseDevice();
+  }
+
+  private toDevice(buf: Buffer): void {
+    if (this.device.destroyed) return;
+    if (!this.device.write(buf) && this.up && !this.upPaused) {
+      this.upPaused = true;
+      this.up.pause();
+    }
+  }
+
+  private pauseDevice(): void {
+    this.devicePaused = true;
+    this.device.pause();
+  }
+
+  private resumeDevice(): void {
+    if (this.state === State.Closed) return;
+    if (this.up?.writableNeedDrain) return; // upstream still full: 'drain' resumes
+    this.devicePaused = false;
+    this.device.resume();
+  }
+
+  private onUpstreamDrain(): void {
+    if (this.devicePaused && this.state === State.Open) this.resumeDevice();
+  }
+
+  private onDeviceDrain(): void {
+    if (this.upPaused && this.up) {
+      this.upPaused = false;
+      this.up.resume();
+    }
+  }
+
+  // ---- ending -------------------------------------------------------------------------------------
+
+  /** The sweeper: connect timeout and keep-alive [MQTT-3.1.2-24]. */
+  tick(now: number): void {
+    if (this.state === State.AwaitConnect && now - this.openedAt > this.host.limits.connectTimeoutMs) {
+      this.violation({
+        reason: 'protocol.connect_timeout',
+        clause: 'sentinel.connect_timeout',
+        detail: `no CONNECT within ${this.host.limits.connectTimeoutMs} ms`,
+      });
+    } else if (this.state === State.Open && this.keepAliveMs > 0 && now - this.lastRx > this.keepAliveMs) {
+      this.violation({
+        reason: 'protocol.keepalive_timeout',
+        clause: 'MQTT-3.1.2-24',
+        detail: `silent for ${now - this.lastRx} ms`,
+      });
+    }
+  }
+
+  private violation(v: Violation): void {
+    if (this.state === State.Closed) return;
+    const values: Record<string, string> = { clause: v.clause };
+    if (v.detail !== undefined) values.detail = v.detail;
+    this.host.pipeline.emit(this, { reason: v.reason, rule: { id: v.clause, values } });
+    if (v.reason === 'protocol.unsupported_version') {
+      // Unsupported level: CONNACK 0x01 then close [MQTT-3.1.2-2]
+      this.device.end(encodeConnack(4, 0x01));
+      return this.teardown();
+    }
+    this.finish(v.reason);
+  }
+
+  private onDeviceClose(): void {
+    if (this.state === State.Closed) return;
+    this.close('disconnect.socket_closed');
+  }
+
+  private onUpstreamClose(): void {
+    if (this.state === State.Closed) return;
+    if (!this.upAccepted) {
+      this.host.pipeline.emit(this, {
+        reason: 'connect.upstream_unavailable',
+        mqtt: { packetType: 'connect' },
+      });
+      this.device.end(encodeConnack(this.version, connackCode('connect.upstream_unavailable', this.version)));
+      return this.teardown();
+    }
+    this.close('disconnect.upstream_closed');
+  }
+
+  /** End the session for `reason`, emitting it as the session's closing event. */
+  close(reason: ReasonCode, detail?: string): void {
+    if (this.state === State.Closed) return;
+    if (this.established) this.host.pipeline.summarize(this, Date.now());
+    if (reason !== 'penalty.session_closed') {
+      this.host.pipeline.emit(this, detail === undefined ? { reason } : { reason, message: detail });
+    }
+    this.finish(reason);
+  }
+
+  /** Tell a 5.0 client why (DISCONNECT with a reason code [MQTT-3.14.2.1]), then close both sides. */
+  private finish(reason: ReasonCode): void {
+    const tell =
+      this.version === 5 &&
+      this.state === State.Open &&
+      reason !== 'disconnect.client' &&
+      reason !== 'disconnect.socket_closed';
+    if (tell && !this.device.destroyed) this.device.end(encodeDisconnect(disconnectCode(reason)));
+    else this.device.end();
+    this.teardown();
+  }
+
+  private teardown(): void {
+    if (this.state === State.Closed) return;
+    this.state = State.Closed;
+    this.pending = undefined;
+    this.host.registry.delete(this);
+    this.host.metrics.connectionsActive.dec({ transport: this.peer.transport });
+    if (this.up) {
+      this.up.end();
+      const up = this.up;
+      setTimeout(() => up.destroy(), 1000).unref();
+    }
+    // A device that does not read its last bytes must not hold the socket open.
+    const device = this.device;
+    setTimeout(() => device.destroy(), 1000).unref();
+  }
+}
