@@ -31,3 +31,5 @@ export {
 } from './auth-service/hash.ts';
 export type { HashAlg, StoredHash } from './auth-service/hash.ts';
 export { ensureSchema, TABLES } from './auth-service/schema.ts';
+export { startMosquitto, mosquittoConfig } from './mosquitto.ts';
+export type { MosquittoServer, MosquittoTls, StartMosquittoOptions } from './mosquitto.ts';
