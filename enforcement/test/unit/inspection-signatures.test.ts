@@ -212,7 +212,9 @@ describe('default signatures', () => {
     const [hit] = matcher.match(Buffer.from(`\x1b[31m; cat /etc/passwd\x00\n`), 't');
     expect(hit?.rule.id).toBe('sig.cmdi.chained_command');
     expect(hit?.matched).toBe('\\x1b[31m; cat /etc/passwd\\x00\\x0a');
-    expect([...(hit?.matched ?? '')].every((c) => c.charCodeAt(0) >= 0x20 && c.charCodeAt(0) < 0x7f)).toBe(true);
+    expect([...(hit?.matched ?? '')].every((c) => c.charCodeAt(0) >= 0x20 && c.charCodeAt(0) < 0x7f)).toBe(
+      true,
+    );
   });
 
   it('says whether a match was found only after decoding', () => {
