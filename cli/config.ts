@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { natsConfigSchema, parseConfig, publisherConfigSchema, streamsConfigSchema } from '@sentinel/ingest';
 import { analyticsConfigSchema } from '@sentinel/analytics';
+import { authServiceConfigSchema } from '@sentinel/infra';
 import { z } from 'zod';
 
 const port = z.number().int().min(1).max(65535);
@@ -46,6 +47,8 @@ export const sentinelConfigSchema = z
     stack: stackConfigSchema,
     /** Analytics: store, batching, retention, rules, scores, bans (analytics/README.md). */
     analytics: analyticsConfigSchema,
+    /** The reference auth service and its MariaDB (infra/README.md). */
+    authService: authServiceConfigSchema,
   })
   .strict();
 

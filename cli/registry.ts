@@ -3,7 +3,10 @@
 import type { Command } from 'commander';
 import type { SentinelConfig } from './config.ts';
 import { registerAnalytics } from './commands/analytics.ts';
+import { registerAuthService } from './commands/auth-service.ts';
 import { analyticsService } from './services/analytics.ts';
+import { authServiceService } from './services/auth-service.ts';
+import { mariadbService } from './services/mariadb.ts';
 import { natsService, streamsService } from './stack.ts';
 import type { StackService } from './stack.ts';
 
@@ -15,7 +18,13 @@ export interface CommandContext {
 export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
 
 /** Subcommands besides up, config and docs. */
-export const commands: RegisterCommand[] = [registerAnalytics];
+export const commands: RegisterCommand[] = [registerAnalytics, registerAuthService];
 
 /** Services of `sentinel up`, in start order. */
-export const services: StackService[] = [natsService, streamsService, analyticsService];
+export const services: StackService[] = [
+  natsService,
+  streamsService,
+  analyticsService,
+  mariadbService,
+  authServiceService,
+];

@@ -106,7 +106,7 @@ export async function populateDevices(opts: PopulateOptions): Promise<PopulateRe
       }
     }
     await conn.commit();
-    opts.onProgress?.(done, opts.count, performance.now() - began);
+    if (inTxn > 0 || done === 0) opts.onProgress?.(done, opts.count, performance.now() - began);
   } catch (err) {
     await conn.rollback().catch(() => undefined);
     throw err;
