@@ -3,6 +3,9 @@ import { connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
 import mqtt from 'mqtt';
 import type { IClientOptions, MqttClient } from 'mqtt';
+import { jetstream } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { STREAMS } from '@sentinel/ingest';
 import type { DecisionEventV1 } from '@sentinel/ingest';
 import { enforcementConfigSchema } from '../../src/config.ts';
 import type { EnforcementConfig } from '../../src/config.ts';
@@ -164,4 +167,23 @@ export async function subackCodes(
     if (granted) return granted;
     throw err;
   }
+}
+
+/** Read decision events back from SENTINEL_EVENTS with an ordered consumer, as any downstream reader would. */
+export async function followEvents(
+  nc: NatsConnection,
+): Promise<{ events: DecisionEventV1[]; stop(): Promise<void> }> {
+  const consumer = await jetstream(nc).consumers.get(STREAMS.events);
+  const events: DecisionEventV1[] = [];
+  const messages = await consumer.consume();
+  const done = (async () => {
+    for await (const m of messages) events.push(m.json<DecisionEventV1>());
+  })();
+  return {
+    events,
+    async stop() {
+      await messages.close();
+      await done;
+    },
+  };
 }
