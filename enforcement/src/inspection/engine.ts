@@ -196,6 +196,11 @@ export class InspectionEngine {
     return out ? this.done(out) : CLEAN;
   }
 
+  /** The pipeline's PublishInspector name for `publish`. */
+  inspect(s: SessionFacts, msg: PublishFacts, now: number): InspectionResult {
+    return this.publish(s, msg, now);
+  }
+
   /** QoS 2 flow steps from the client: PUBREC (for a delivery), PUBREL (for its own PUBLISH), or a DUP PUBLISH. */
   qos2(s: SessionFacts, step: Qos2Step, packetId: number, now: number): InspectionResult {
     if (!this.config.enabled) return CLEAN;

@@ -11,6 +11,9 @@ export { InspectionError, InspectionErrorCode, RuleFileError, QuarantineError } 
 export { inspectionMetrics } from './metrics.ts';
 export type { InspectionMetrics } from './metrics.ts';
 
+export { SentinelInspector } from './inspector.ts';
+export type { SentinelInspectorOptions } from './inspector.ts';
+
 // signatures
 export {
   parseRuleText,

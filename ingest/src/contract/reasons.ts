@@ -281,6 +281,12 @@ export const REASONS = {
     5,
     'Message held in SENTINEL_QUARANTINE instead of forwarded.',
   ),
+  'quarantine.store_failed': r(
+    'quarantine',
+    'drop',
+    6,
+    'A quarantined message could not be stored in SENTINEL_QUARANTINE; it was dropped, not forwarded.',
+  ),
 
   // disconnects
   'disconnect.client': r('disconnect', 'allow', 0, 'The client sent DISCONNECT.'),

@@ -1,0 +1,109 @@
+// The inspection engine as the session pipeline plugs it in: `inspect` for every PUBLISH that passed the
+// earlier checks, plus quarantine storage. A quarantined message is never forwarded (the verdict denies);
+// here it is also kept in SENTINEL_QUARANTINE, off the hot path, and `quarantine.stored` is emitted once
+// JetStream has acknowledged it (`quarantine.store_failed` when it could not be kept).
+import { makeEvent, silentLogger } from '@sentinel/ingest';
+import type { DecisionEventV1, EventSubject, Logger } from '@sentinel/ingest';
+import type { InspectionEngine } from './engine.ts';
+import type { QuarantineStore } from './quarantine.ts';
+import type { Finding, InspectionResult, PublishFacts, SessionFacts } from './types.ts';
+
+export interface SentinelInspectorOptions {
+  engine: InspectionEngine;
+  /** Where quarantined messages go; without one they are dropped (still not forwarded) and logged. */
+  quarantine?: QuarantineStore;
+  /** This node's name in events. */
+  node: string;
+  /** Decision event sink (the node's). */
+  emit?: (event: DecisionEventV1) => void;
+  log?: Logger;
+}
+
+export class SentinelInspector {
+  readonly engine: InspectionEngine;
+  private readonly pending = new Set<Promise<void>>();
+  private readonly log: Logger;
+
+  constructor(private readonly opts: SentinelInspectorOptions) {
+    this.engine = opts.engine;
+    this.log = (opts.log ?? silentLogger).child({ component: 'inspection' });
+  }
+
+  /** The pipeline's PublishInspector: inspect, and keep what is quarantined. */
+  inspect(s: SessionFacts, msg: PublishFacts, now: number): InspectionResult {
+    const r = this.engine.publish(s, msg, now);
+    if (r.action === 'quarantine') this.keep(s, msg, r, now);
+    return r;
+  }
+
+  /** Quarantine stores still awaiting JetStream (tests and shutdown wait for them). */
+  async flush(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  private keep(s: SessionFacts, msg: PublishFacts, r: InspectionResult, now: number): void {
+    const f = r.findings.find((x) => x.action === 'quarantine') as Finding;
+    const store = this.opts.quarantine;
+    if (!store) {
+      this.log.warn('quarantined message dropped: no quarantine store configured', {
+        reason: f.reason,
+        rule: f.rule.id,
+      });
+      return;
+    }
+    // The packet's buffer may belong to a reused frame: the store keeps its own copy.
+    const copy: PublishFacts = { ...msg, payload: Buffer.from(msg.payload) };
+    const p = store.store(s, copy, f, now).then(
+      (stored) =>
+        this.emit(s, copy, {
+          reason: 'quarantine.stored',
+          rule: {
+            id: f.rule.id,
+            ...(f.rule.name ? { name: f.rule.name } : {}),
+            values: { recordId: stored.id, seq: stored.seq, subject: stored.subject, because: f.reason },
+          },
+          message: `held in SENTINEL_QUARANTINE as ${stored.id} (${f.reason})`,
+        }),
+      (err: unknown) => {
+        this.log.error('quarantined message could not be stored', { err, reason: f.reason, rule: f.rule.id });
+        this.emit(s, copy, {
+          reason: 'quarantine.store_failed',
+          rule: { id: f.rule.id, values: { because: f.reason } },
+          message: `could not store the quarantined message: ${(err as Error).message}`,
+        });
+      },
+    );
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+  }
+
+  private emit(
+    s: SessionFacts,
+    msg: PublishFacts,
+    init: Pick<Parameters<typeof makeEvent>[0], 'reason' | 'rule' | 'message'>,
+  ): void {
+    if (!this.opts.emit) return;
+    const subject: EventSubject = {
+      clientId: s.clientId,
+      ip: s.ip,
+      sessionId: s.sessionId,
+      protocolVersion: s.protocolVersion,
+    };
+    if (s.username !== undefined) subject.username = s.username;
+    if (s.certFingerprint !== undefined) subject.certFingerprint = s.certFingerprint;
+    this.opts.emit(
+      makeEvent({
+        ...init,
+        node: this.opts.node,
+        subject,
+        mqtt: {
+          packetType: 'publish',
+          topic: msg.topic,
+          qos: msg.qos,
+          retain: msg.retain,
+          payloadSize: msg.payload.length,
+        },
+      }),
+    );
+  }
+}
