@@ -1,0 +1,121 @@
+// `sentinel up` as an operator runs it: the real command in its own process, every port moved to a free
+// one through a generated sentinel.yaml, the stack supervised, then Ctrl-C.
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { connectNats, natsConfigSchema, schemaLeaves, STREAMS } from '@sentinel/ingest';
+import { getFreePort, isListening, natsHealthy, tempDir, waitFor } from '@sentinel/infra';
+import { sentinelConfigSchema } from '../../config.ts';
+
+const bin = fileURLToPath(new URL('../../../bin/sentinel.mjs', import.meta.url));
+
+/** A config that moves every `*port` / `*Port` setting to a free port, so the test never meets a taken one. */
+async function freePortConfig(
+  dataDir: string,
+): Promise<{ yaml: Record<string, unknown>; ports: Map<string, number> }> {
+  const defaults = sentinelConfigSchema.parse({}) as Record<string, unknown>;
+  const yaml: Record<string, unknown> = { dataDir };
+  const ports = new Map<string, number>();
+  for (const leaf of schemaLeaves(sentinelConfigSchema)) {
+    const key = leaf.path[leaf.path.length - 1] ?? '';
+    if (leaf.kind !== 'number' || !/port$/i.test(key)) continue;
+    let v: unknown = defaults;
+    for (const k of leaf.path) v = (v as Record<string, unknown> | undefined)?.[k];
+    if (typeof v !== 'number' || v === 0) continue;
+    const port = await getFreePort();
+    ports.set(leaf.path.join('.'), port);
+    let o = yaml;
+    for (const k of leaf.path.slice(0, -1)) o = (o[k] ??= {}) as Record<string, unknown>;
+    o[key] = port;
+  }
+  const natsPort = ports.get('stack.natsPort');
+  yaml.nats = { servers: [`nats://127.0.0.1:${natsPort}`] };
+  return { yaml, ports };
+}
+
+describe('sentinel up', () => {
+  const t = tempDir('sentinel-up-');
+  let child: ChildProcess;
+  let output = '';
+  let ports: Map<string, number>;
+  const stateDir = join(t.dir, 'state');
+
+  beforeAll(async () => {
+    const cfg = await freePortConfig(stateDir);
+    ports = cfg.ports;
+    const file = join(t.dir, 'sentinel.yaml');
+    writeFileSync(file, stringify(cfg.yaml));
+    child = spawn(process.execPath, [bin, '--config', file, 'up'], {
+      cwd: t.dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, SENTINEL_CONFIG_FILE: undefined },
+    });
+    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    await waitFor(
+      '"Sentinel is up"',
+      () => output.includes('Press Ctrl-C to stop.') || child.exitCode !== null,
+      {
+        timeoutMs: 120_000,
+      },
+    );
+  }, 180_000);
+
+  afterAll(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    t.cleanup();
+  });
+
+  it('shows progress for each part and prints where everything listens', () => {
+    expect(child.exitCode, output).toBeNull();
+    expect(output).toMatch(/\[1\/\d+\] nats-server .* ready in \d+ ms/);
+    expect(output).toContain('Sentinel is up:');
+    expect(output).toContain(`nats://127.0.0.1:${ports.get('stack.natsPort')}`);
+    expect(output).toContain(`mqtt://127.0.0.1:${ports.get('stack.coreMqttPort')}`);
+  });
+
+  it('has created every stream on the JetStream it started', async () => {
+    const nc = await connectNats(
+      natsConfigSchema.parse({ servers: [`nats://127.0.0.1:${ports.get('stack.natsPort')}`] }),
+    );
+    const jsm = await jetstreamManager(nc);
+    const names: string[] = [];
+    for await (const s of jsm.streams.list()) names.push(s.config.name);
+    await nc.close();
+    for (const s of Object.values(STREAMS)) expect(names).toContain(s);
+  });
+
+  it('restarts nats-server with backoff when it dies', async () => {
+    const pid = natsPid(stateDir);
+    expect(pid).toBeGreaterThan(0);
+    process.kill(pid, 'SIGKILL');
+    await waitFor(
+      'nats-server restarted and healthy',
+      async () => {
+        const again = natsPid(stateDir);
+        return again > 0 && again !== pid && (await natsHealthy(ports.get('stack.natsMonitorPort') ?? 0));
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(output).toContain('nats-server exited; restarting');
+  });
+
+  it('stops everything cleanly on Ctrl-C', async () => {
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(0);
+    expect(output).toContain('stopped.');
+    for (const port of ports.values()) expect(await isListening(port), `port ${port} still open`).toBe(false);
+  }, 60_000);
+});
+
+/** The pid of the nats-server started with this stack's config file. */
+function natsPid(stateDir: string): number {
+  const r = spawnSync('pgrep', ['-f', join(stateDir, 'nats', 'nats.conf')], { encoding: 'utf8' });
+  return Number(r.stdout.trim().split('\n')[0] ?? 0) || 0;
+}
