@@ -32,4 +32,9 @@ export {
 export type { HashAlg, StoredHash } from './auth-service/hash.ts';
 export { ensureSchema, TABLES } from './auth-service/schema.ts';
 export { startMosquitto, mosquittoConfig } from './mosquitto.ts';
-export type { MosquittoServer, MosquittoTls, StartMosquittoOptions } from './mosquitto.ts';
+export type {
+  MosquittoServer,
+  MosquittoTls,
+  MosquittoWebSocket,
+  StartMosquittoOptions,
+} from './mosquitto.ts';
