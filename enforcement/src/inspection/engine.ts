@@ -7,6 +7,7 @@ import { REASONS } from '@sentinel/ingest';
 import type { Decision } from '@sentinel/ingest';
 import { BaselineTracker, checkEntropy, checkPayloadSize, ConnectRateTracker } from './anomaly.ts';
 import type { InspectionConfig } from './config.ts';
+import type { Verdict } from '../policy/types.ts';
 import type { RuleFileError } from './errors.ts';
 import type { InspectionMetrics } from './metrics.ts';
 import { RuleFileWatcher } from './reload.ts';
@@ -194,6 +195,17 @@ export class InspectionEngine {
       if (strongest >= ACTION_RANK.drop) break;
     }
     return out ? this.done(out) : CLEAN;
+  }
+
+  /**
+   * A PUBLISH the ACL refused (the pipeline stops there, before `publish`): only retain abuse is judged,
+   * from the ACL's verdict.
+   */
+  publishDenied(s: SessionFacts, msg: PublishFacts, acl: Verdict, now: number): InspectionResult {
+    if (!this.config.enabled) return CLEAN;
+    const out: Finding[] = [];
+    this.retain.publish(s.clientId, msg.topic, msg.retain, acl, now, out);
+    return this.done(out);
   }
 
   /** The pipeline's PublishInspector name for `publish`. */

@@ -12,6 +12,8 @@ export { inspectionMetrics } from './metrics.ts';
 export type { InspectionMetrics } from './metrics.ts';
 
 export { SentinelInspector } from './inspector.ts';
+export { createInspector } from './factory.ts';
+export type { CreateInspectorOptions } from './factory.ts';
 export type { SentinelInspectorOptions } from './inspector.ts';
 
 // signatures

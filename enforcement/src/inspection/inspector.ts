@@ -4,8 +4,10 @@
 // JetStream has acknowledged it (`quarantine.store_failed` when it could not be kept).
 import { makeEvent, silentLogger } from '@sentinel/ingest';
 import type { DecisionEventV1, EventSubject, Logger } from '@sentinel/ingest';
+import type { Verdict } from '../policy/types.ts';
 import type { InspectionEngine } from './engine.ts';
 import type { QuarantineStore } from './quarantine.ts';
+import type { Qos2Step } from './threats/qos.ts';
 import type { Finding, InspectionResult, PublishFacts, SessionFacts } from './types.ts';
 
 export interface SentinelInspectorOptions {
@@ -34,6 +36,49 @@ export class SentinelInspector {
     const r = this.engine.publish(s, msg, now);
     if (r.action === 'quarantine') this.keep(s, msg, r, now);
     return r;
+  }
+
+  // ---- the other hooks of the session pipeline (each returns findings to emit and a verdict) ----------
+
+  /** Before authentication, for every CONNECT: connection rate and CONNECT flood per source IP. */
+  connectAttempt(ip: string, now: number): InspectionResult {
+    return this.engine.connectAttempt(ip, now);
+  }
+
+  /** After the CONNECT checks passed: stolen client id / cloned certificate; registers the live session. */
+  sessionOpened(s: SessionFacts, now: number): InspectionResult {
+    return this.engine.sessionOpened(s, now);
+  }
+
+  /** Whenever an opened session ends. */
+  sessionClosed(s: SessionFacts): void {
+    this.engine.sessionClosed(s);
+  }
+
+  /** The filters of a SUBSCRIBE (the ones the ACL granted): topic enumeration. */
+  subscribe(s: SessionFacts, filters: readonly string[], now: number): InspectionResult {
+    return this.engine.subscribe(s, filters, now);
+  }
+
+  /** A PUBLISH the ACL refused: retain abuse when it was a retain refusal. */
+  publishDenied(s: SessionFacts, msg: PublishFacts, acl: Verdict, now: number): InspectionResult {
+    return this.engine.publishDenied(s, msg, acl, now);
+  }
+
+  /** PUBREC / PUBREL from the device, or a PUBLISH with DUP set: QoS 2 redelivery loops. */
+  qos2(s: SessionFacts, step: Qos2Step, packetId: number, now: number): InspectionResult {
+    return this.engine.qos2(s, step, packetId, now);
+  }
+
+  /** PUBCOMP: the QoS 2 flow of `packetId` ended. */
+  qos2Completed(s: SessionFacts, packetId: number): void {
+    this.engine.qos2Completed(s, packetId);
+  }
+
+  /** Stop watching the rule file and wait for quarantine stores in flight. */
+  async close(): Promise<void> {
+    this.engine.close();
+    await this.flush();
   }
 
   /** Quarantine stores still awaiting JetStream (tests and shutdown wait for them). */

@@ -159,6 +159,19 @@ describe('MQTT threat trackers', () => {
     expect(e.publish(session(), msg({ retain: true, acl: denied }), T0 + 2).action).toBe('disconnect');
   });
 
+  it('a retained PUBLISH refused by the ACL is judged for retain abuse alone (publishDenied)', () => {
+    const e = engine({ retainAbuseDisconnectAfter: 2 });
+    const denied = { ok: false as const, reason: 'acl.retain_denied' as const };
+    const attack = msg({ retain: true, payload: Buffer.from("' OR '1'='1") });
+    expect(e.publishDenied(session(), attack, denied, T0).findings.map((f) => f.reason)).toEqual([
+      'threat.retain_abuse',
+    ]);
+    expect(e.publishDenied(session(), attack, denied, T0 + 1).action).toBe('disconnect');
+    expect(e.publishDenied(session(), msg(), { ok: false, reason: 'acl.publish_denied' }, T0).action).toBe(
+      'allow',
+    );
+  });
+
   it('a connected client id arriving from a second IP or certificate is a stolen client id', () => {
     const e = engine();
     expect(e.sessionOpened(session({ sessionId: 'a', certFingerprint: 'f1' }), T0).action).toBe('allow');
