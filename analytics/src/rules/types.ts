@@ -1,7 +1,6 @@
 // Detection rules as the YAML file states them, validated by zod with messages that name the rule and key.
-import { IDENTITY_SCOPES, isReasonCode, technique } from '@sentinel/ingest';
+import { isReasonCode, technique } from '@sentinel/ingest';
 import { z } from 'zod';
-import { banPolicySchema } from '../config.ts';
 
 /** Event fields a rule can group by or count distinct values of. */
 export const RULE_FIELDS = ['ip', 'client_id', 'username', 'cert_fingerprint', 'topic', 'node'] as const;
@@ -53,9 +52,13 @@ const ruleSchema = z
     ban: z
       .union([
         z.literal(false),
-        banPolicySchema
-          .partial()
-          .extend({ scope: z.enum(IDENTITY_SCOPES).optional() })
+        z
+          .object({
+            baseS: z.number().int().positive().optional(),
+            factor: z.number().min(1).max(100).optional(),
+            maxS: z.number().int().positive().optional(),
+            jitterS: z.number().int().min(0).optional(),
+          })
           .strict(),
       ])
       .default(false),
