@@ -1,0 +1,113 @@
+// NIST SP 800-53 Rev. 5 controls as applied to OT by NIST SP 800-82r3, as data.
+import type { Standard } from '../types.ts';
+
+export const NIST_800_53: Standard = {
+  id: 'nist-800-82r3',
+  name: 'NIST SP 800-82r3 / SP 800-53 Rev. 5 controls',
+  version: 'SP 800-82r3 (2023), SP 800-53 Rev. 5',
+  requirements: [
+    {
+      id: 'AC-3',
+      title: 'Access Enforcement',
+      summary: 'Enforce approved authorizations for logical access.',
+      requires: [
+        { fact: 'aclDefaultDeny', label: 'topic ACLs per device' },
+        { fact: 'apiRbac', label: 'role-scoped api tokens' },
+      ],
+      evidence: ['acl.'],
+      how: 'Publish/subscribe are checked against topic ACLs; api routes check roles.',
+    },
+    {
+      id: 'AC-4',
+      title: 'Information Flow Enforcement',
+      summary: 'Enforce approved authorizations for controlling the flow of information.',
+      requires: [{ fact: 'aclDefaultDeny', label: 'topic ACLs restrict which topics flow' }],
+      supports: [{ fact: 'inspection', label: 'payload inspection quarantines suspicious messages' }],
+      evidence: ['acl.', 'inspect.', 'quarantine.'],
+      how: 'The node is the only path between devices and the broker; ACLs and inspection decide what flows.',
+    },
+    {
+      id: 'AC-7',
+      title: 'Unsuccessful Logon Attempts',
+      summary: 'Limit consecutive invalid logon attempts and lock the account or node.',
+      requires: [
+        { fact: 'autoBans', label: 'brute-force detections ban identities' },
+        { fact: 'authCallout', label: 'failed logons recorded' },
+      ],
+      supports: [{ fact: 'deviceRateLimits', label: 'CONNECT rate limits' }],
+      evidence: ['auth.bad_credentials', 'auth.unknown_client', 'penalty.banned'],
+      how: 'Failed logons per identity trigger escalating bans followed by every node.',
+    },
+    {
+      id: 'AU-2',
+      title: 'Event Logging',
+      summary: 'Identify the events the system logs.',
+      requires: [],
+      evidence: ['auth.', 'acl.', 'rate.', 'protocol.', 'connect.', 'inspect.', 'penalty.'],
+      evidenceRequired: true,
+      how: 'The reason catalog (docs/events.md) lists every event type; each decision is logged.',
+    },
+    {
+      id: 'AU-3',
+      title: 'Content of Audit Records',
+      summary: 'Records say what happened, when, where, the source, the outcome and the identity.',
+      requires: [],
+      evidence: ['auth.', 'acl.', 'rate.', 'protocol.', 'connect.', 'inspect.'],
+      evidenceRequired: true,
+      how: 'DecisionEventV1 carries time, node, kind, decision, reason, subject identities, topic and the rule with its values.',
+    },
+    {
+      id: 'AU-12',
+      title: 'Audit Record Generation',
+      summary: 'Generate audit records for the defined events at every component.',
+      requires: [],
+      minRetentionDays: 30,
+      evidence: ['auth.', 'acl.', 'rate.', 'protocol.', 'connect.', 'inspect.'],
+      evidenceRequired: true,
+      how: 'Every enforcement node publishes its decisions to JetStream; analytics stores them for the retention period.',
+    },
+    {
+      id: 'SC-5',
+      title: 'Denial-of-Service Protection',
+      summary: 'Protect against or limit the effects of denial-of-service events.',
+      requires: [{ fact: 'deviceRateLimits', label: 'rate-limit tiers' }],
+      supports: [{ fact: 'apiRateLimits', label: 'api rate limits' }],
+      evidence: ['rate.', 'threat.connect_flood', 'threat.qos_flood'],
+      how: 'Token buckets per IP, client and globally; floods raise incidents and bans.',
+    },
+    {
+      id: 'SC-8',
+      title: 'Transmission Confidentiality and Integrity',
+      summary: 'Protect the confidentiality and integrity of transmitted information.',
+      requires: [{ fact: 'tls', label: 'TLS listener for devices' }],
+      supports: [
+        { fact: 'mtls', label: 'client certificates required' },
+        { fact: 'natsTls', label: 'TLS to NATS' },
+      ],
+      evidence: ['tls.'],
+      how: 'MQTTS and WSS listeners with TLS 1.2+; optional mutual TLS.',
+    },
+    {
+      id: 'SI-4',
+      title: 'System Monitoring',
+      summary: 'Monitor the system to detect attacks and indicators of potential attacks.',
+      requires: [
+        { fact: 'inspection', label: 'inspection and threat trackers' },
+        { fact: 'autoBans', label: 'detections and incidents' },
+      ],
+      evidence: ['threat.', 'anomaly.', 'inspect.'],
+      how: 'Detection rules raise MITRE ATT&CK-tagged incidents from the live event stream.',
+    },
+    {
+      id: 'SI-10',
+      title: 'Information Input Validation',
+      summary: 'Check the validity of information inputs.',
+      requires: [
+        { fact: 'protocolLimits', label: 'MQTT packet validation' },
+        { fact: 'inspection', label: 'payload inspection' },
+      ],
+      evidence: ['protocol.', 'inspect.'],
+      how: 'Every packet is validated against MQTT 3.1.1/5.0; payloads are scanned for injection signatures.',
+    },
+  ],
+};
