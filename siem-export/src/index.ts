@@ -14,3 +14,35 @@ export { OCSF_CLASS, OCSF_VERSION, toOcsf } from './format/ocsf.ts';
 
 // errors
 export { ExportError, ExportErrorCode, isUnavailable } from './errors.ts';
+
+// configuration
+export {
+  exportConfigSchema,
+  sinkConfigSchema,
+  filtersSchema,
+  deliverySchema,
+  formatOptionsSchema,
+  SINK_KINDS,
+  FACILITIES,
+} from './config.ts';
+export type { ExportConfig, SinkConfig, SinkConfigOf, SinkKind, FacilityName } from './config.ts';
+
+// sinks
+export { sinkFactories, createSink } from './sinks/index.ts';
+export type { Sink, SinkContext, SinkFactory, Encoded } from './sinks/types.ts';
+export { frameStream } from './sinks/syslog-stream.ts';
+export { fitDatagram, TRUNCATION_MARK } from './sinks/syslog-udp.ts';
+export { webhookBody } from './sinks/webhook.ts';
+export { hecBody } from './sinks/splunk-hec.ts';
+export { kafkaMessages } from './sinks/kafka.ts';
+export { RotatingFile } from './sinks/file.ts';
+
+// delivery
+export { Exporter, SinkRunner } from './delivery/runner.ts';
+export type { ExporterOptions, SinkRunnerOptions } from './delivery/runner.ts';
+export { makeEncoder, resolveFormatOptions, identityKey } from './delivery/encode.ts';
+export type { Encoder } from './delivery/encode.ts';
+export { exportMetrics } from './delivery/metrics.ts';
+export type { ExportMetrics } from './delivery/metrics.ts';
+export { sourcesFor, durableName } from './delivery/source.ts';
+export type { Source } from './delivery/source.ts';

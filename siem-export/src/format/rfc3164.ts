@@ -48,18 +48,19 @@ function body(f: CommonFields): string {
   return parts.join(' ');
 }
 
-/** A 3164 packet around any MSG, held to 1024 bytes. */
+/** A 3164 packet around any MSG, held to `maxBytes` (1024 by the RFC; the transport's limit for CEF). */
 export function frame3164(
   o: Pick<FormatOptions, 'facility' | 'appName' | 'procId'>,
   sev: number,
   ts: number,
   host: string,
   msg: string,
+  maxBytes = RFC3164_MAX_BYTES,
 ): string {
   const head = `${pri(o.facility, sev)}${timestamp3164(ts)} ${printUsAscii(host, 255)} ${tag3164(o.appName, o.procId)}: `;
   const line = head + dropAllControls(msg);
-  if (Buffer.byteLength(line, 'utf8') <= RFC3164_MAX_BYTES) return line;
-  return utf8Prefix(line, RFC3164_MAX_BYTES - 3) + '…';
+  if (Buffer.byteLength(line, 'utf8') <= maxBytes) return line;
+  return utf8Prefix(line, maxBytes - 3) + '…';
 }
 
 export const formatRfc3164: Formatter = (rec, o) => {

@@ -76,9 +76,12 @@ function sdElement(f: CommonFields, o: FormatOptions): string {
   return `${out}]`;
 }
 
-/** A whole 5424 message around an arbitrary MSG (used to carry CEF, LEEF or JSON over syslog). */
-export function frame5424(h: Syslog5424Header, sd: string, msg: string): string {
-  return `${header5424(h)} ${sd} ${BOM}${dropAllControls(msg)}`;
+/**
+ * A whole 5424 message around an arbitrary MSG (also used to carry CEF, LEEF or JSON over syslog, where
+ * `bom` is off: such payloads are MSG-ANY, and several SIEM parsers expect "CEF:0" as the first bytes).
+ */
+export function frame5424(h: Syslog5424Header, sd: string, msg: string, bom = true): string {
+  return `${header5424(h)} ${sd} ${bom ? BOM : ''}${dropAllControls(msg)}`;
 }
 
 export function headerFor(f: CommonFields, o: FormatOptions): Syslog5424Header {

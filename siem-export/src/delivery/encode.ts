@@ -1,0 +1,73 @@
+// From a record to the bytes one sink sends: the sink's formatter with its resolved options, and for
+// syslog transports a syslog header around payloads that have none of their own (CEF, LEEF, JSON, OCSF).
+import { hostname } from 'node:os';
+import type { SinkConfig } from '../config.ts';
+import { FACILITIES } from '../config.ts';
+import { commonFields, hostOf, syslogSeverity } from '../format/fields.ts';
+import { formatters } from '../format/index.ts';
+import { frame3164 } from '../format/rfc3164.ts';
+import { frame5424, headerFor } from '../format/rfc5424.ts';
+import type { ExportRecord, FormatOptions } from '../format/types.ts';
+import type { Encoded } from '../sinks/types.ts';
+
+export function resolveFormatOptions(cfg: SinkConfig): FormatOptions {
+  const f = cfg.formatOptions;
+  return {
+    vendor: f.vendor,
+    product: f.product,
+    version: f.version,
+    hostname: f.hostname ?? hostname(),
+    appName: f.appName,
+    procId: String(process.pid),
+    facility: FACILITIES[f.facility],
+    leefDelimiter: f.leefDelimiter,
+    sdId: f.sdId,
+    maxValueLength: f.maxValueLength,
+  };
+}
+
+/** The identity a record is about: the Kafka key. */
+export function identityKey(rec: ExportRecord): string {
+  if (rec.type === 'incident') return rec.value.identity.value;
+  return rec.value.subject.clientId ?? rec.value.subject.ip ?? '';
+}
+
+function syslogWrapper(
+  cfg: SinkConfig,
+  o: FormatOptions,
+): ((rec: ExportRecord, text: string) => string) | undefined {
+  if (cfg.kind !== 'syslog-udp' && cfg.kind !== 'syslog-tcp' && cfg.kind !== 'syslog-tls') return undefined;
+  if (cfg.format === 'rfc5424' || cfg.format === 'rfc3164' || cfg.header === 'none') return undefined;
+  if (cfg.header === 'rfc3164') {
+    return (rec, text) => {
+      const f = commonFields(rec);
+      return frame3164(
+        o,
+        syslogSeverity(f.severity),
+        f.ts,
+        hostOf(f, o.hostname),
+        text,
+        Number.MAX_SAFE_INTEGER,
+      );
+    };
+  }
+  return (rec, text) => frame5424(headerFor(commonFields(rec), o), '-', text, false);
+}
+
+export type Encoder = (rec: ExportRecord) => Encoded;
+
+export function makeEncoder(cfg: SinkConfig, o: FormatOptions = resolveFormatOptions(cfg)): Encoder {
+  const format = formatters[cfg.format];
+  const wrap = syslogWrapper(cfg, o);
+  const json = !wrap && (cfg.format === 'json' || cfg.format === 'ocsf');
+  return (rec) => {
+    const text = format(rec, o);
+    return {
+      id: rec.value.id,
+      ts: rec.value.ts,
+      key: identityKey(rec),
+      text: wrap ? wrap(rec, text) : text,
+      json,
+    };
+  };
+}

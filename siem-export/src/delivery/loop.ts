@@ -1,0 +1,396 @@
+// One sink reading one stream: a durable consumer (pulled with consume()) with AckPolicy.All, so a single ack confirms a
+// whole prefix and the position survives restarts and outages. The loop
+//   fetches a batch → validates and filters (filtered records ride along, acked with the batch) →
+//   formats → sends with retries → acks once the sink has confirmed delivery.
+// Order: one batch at a time; a receiver that is unreachable is retried with backoff for as long as it
+// takes (nothing is skipped), and while it is, the held records are kept alive on the server (`working`)
+// so they are not redelivered out of order. A batch the receiver refuses is retried maxAttempts times,
+// then its records are tried one by one and those still refused go to the dead-letter subject.
+// Syslog over TCP/TLS has no acknowledgement: written batches wait `confirmMs` and are only acked if the
+// connection did not drop meanwhile; otherwise they are written again first (at least once).
+// Memory is bounded by batchSize and maxUnconfirmed. NATS trouble ends run() with an error for the
+// supervisor.
+import type { Consumer, ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { headers as natsHeaders, nanos } from '@nats-io/nats-core';
+import { backoffDelay, deadLetterSubject, formatProblems } from '@sentinel/ingest';
+import type { Logger } from '@sentinel/ingest';
+import type { SinkConfig } from '../config.ts';
+import { isUnavailable } from '../errors.ts';
+import type { ExportRecord } from '../format/types.ts';
+import type { Encoded, Sink } from '../sinks/types.ts';
+import type { Encoder } from './encode.ts';
+import type { ExportMetrics } from './metrics.ts';
+import type { Source } from './source.ts';
+
+const ACK_WAIT_MS = 30_000;
+/** Keep held records alive this often while a receiver is away. */
+const WORKING_EVERY_MS = 10_000;
+
+interface Item {
+  msg: JsMsg;
+  enc: Encoded;
+}
+
+/** A fetched batch: every message (for the ack) and the items that were sent. */
+interface Sent {
+  msgs: JsMsg[];
+  items: Item[];
+  epoch: number;
+  at: number;
+}
+
+export interface LoopDeps {
+  nc: NatsConnection;
+  cfg: SinkConfig;
+  source: Source;
+  sink: Sink;
+  encode: Encoder;
+  metrics: ExportMetrics;
+  log: Logger;
+  /** Serializes sends of the sink's loops so their batches never interleave on one connection. */
+  exclusive: <T>(fn: () => Promise<T>) => Promise<T>;
+}
+
+export class SourceLoop {
+  private stopped = false;
+  private js: JetStreamClient | undefined;
+  private consumer: Consumer | undefined;
+  private unconfirmed: Sent[] = [];
+  /** Batches taken out of `unconfirmed` to be written again. */
+  private resending: Sent[] = [];
+  private unconfirmedCount = 0;
+  private lastWorking = 0;
+  private wake: (() => void) | undefined;
+  private messages: ConsumerMessages | undefined;
+  private readonly label: { sink: string };
+
+  constructor(private readonly d: LoopDeps) {
+    this.label = { sink: d.cfg.name };
+  }
+
+  async ensure(): Promise<Consumer> {
+    const { nc, source, cfg } = this.d;
+    const jsm = await jetstreamManager(nc);
+    const d = cfg.delivery;
+    const config = {
+      durable_name: source.durable,
+      ack_policy: AckPolicy.All,
+      ack_wait: nanos(ACK_WAIT_MS),
+      max_ack_pending: d.maxUnconfirmed + d.batchSize * 2,
+      deliver_policy: d.deliver === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
+      filter_subject: source.filterSubject,
+    };
+    try {
+      const info = await jsm.consumers.info(source.stream, source.durable);
+      if (info.config.filter_subject !== source.filterSubject) {
+        this.d.log.warn('the durable consumer keeps its earlier subject filter; kinds are filtered here', {
+          durable: source.durable,
+          filter: info.config.filter_subject,
+        });
+      }
+      await jsm.consumers.update(source.stream, source.durable, { max_ack_pending: config.max_ack_pending });
+    } catch (err) {
+      if (!/consumer not found/i.test((err as Error).message)) throw err;
+      await jsm.consumers.add(source.stream, config);
+    }
+    this.js = jetstream(nc);
+    this.consumer = await this.js.consumers.get(source.stream, source.durable);
+    return this.consumer;
+  }
+
+  async run(): Promise<void> {
+    this.stopped = false;
+    const consumer = await this.ensure();
+    const lagTimer = setInterval(() => void this.refreshLag(), 2000);
+    lagTimer.unref();
+    const d = this.d.cfg.delivery;
+    // consume() keeps pull requests open, so a record is handed over at most batchWaitMs after it arrives.
+    const messages = await consumer.consume({ max_messages: d.batchSize * 2, expires: 1000 });
+    this.messages = messages;
+    const it = messages[Symbol.asyncIterator]();
+    let next = it.next();
+    let buf: JsMsg[] = [];
+    let deadline = 0;
+    try {
+      while (!this.stopped) {
+        await this.settle();
+        const now = Date.now();
+        const head = this.unconfirmed[0];
+        const wait = buf.length > 0 ? deadline - now : head ? head.at + d.confirmMs - now : 1000;
+        const tick = this.timer(Math.max(0, wait));
+        // `next` survives a tick: the record it resolves to joins a later batch
+        const r = await Promise.race([next, tick.promise]);
+        tick.cancel();
+        if (r !== 'tick') {
+          if (r.done) break;
+          if (buf.length === 0) deadline = Date.now() + d.batchWaitMs;
+          buf.push(r.value);
+          next = it.next();
+          if (buf.length < d.batchSize) continue;
+        }
+        if (buf.length > 0 && (buf.length >= d.batchSize || Date.now() >= deadline)) {
+          const batch = buf;
+          buf = [];
+          await this.process(batch);
+        }
+      }
+      if (!this.stopped) throw new Error(`consumer ${this.d.source.durable} stopped delivering`);
+      for (const m of buf) m.nak();
+      await this.drain();
+    } finally {
+      messages.stop();
+      clearInterval(lagTimer);
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.wake?.();
+    this.messages?.stop();
+  }
+
+  private timer(ms: number): { promise: Promise<'tick'>; cancel: () => void } {
+    let t: NodeJS.Timeout | undefined;
+    const promise = new Promise<'tick'>((resolve) => {
+      t = setTimeout(() => resolve('tick'), ms);
+    });
+    return { promise, cancel: () => clearTimeout(t) };
+  }
+
+  private async process(msgs: JsMsg[]): Promise<void> {
+    const items: Item[] = [];
+    let filtered = 0;
+    for (const msg of msgs) {
+      const rec = await this.decode(msg);
+      if (!rec) continue;
+      if (!this.accepts(rec)) {
+        filtered++;
+        continue;
+      }
+      let enc: Encoded;
+      try {
+        enc = this.d.encode(rec);
+      } catch (err) {
+        await this.deadLetter(msg, 'unencodable', (err as Error).message);
+        continue;
+      }
+      items.push({ msg, enc });
+    }
+    if (filtered > 0) this.d.metrics.filtered.inc(this.label, filtered);
+    await this.deliver(msgs, items);
+  }
+
+  private accepts(rec: ExportRecord): boolean {
+    const f = this.d.cfg.filters;
+    if (rec.value.severity < f.minSeverity) return false;
+    return rec.type === 'incident' || f.kinds.length === 0 || f.kinds.includes(rec.value.kind);
+  }
+
+  private async decode(msg: JsMsg): Promise<ExportRecord | undefined> {
+    let input: unknown;
+    try {
+      input = msg.json();
+    } catch (err) {
+      await this.deadLetter(msg, 'invalid', `not JSON: ${(err as Error).message}`);
+      return undefined;
+    }
+    const v = this.d.source.parse(input);
+    if (!v.ok) {
+      await this.deadLetter(msg, 'invalid', formatProblems(v.problems));
+      return undefined;
+    }
+    return v.value;
+  }
+
+  /** Send `items` (the sendable part of `msgs`) until the sink takes them, then ack or hold for confirmation. */
+  private async deliver(msgs: JsMsg[], items: Item[]): Promise<void> {
+    if (items.length > 0) {
+      const ok = await this.sendWithRetry(items);
+      if (!ok) return; // stopping: the records stay unacked and come back on restart
+    }
+    const epoch = this.d.sink.connectionEpoch?.();
+    if (epoch === undefined || this.d.cfg.delivery.confirmMs === 0 || items.length === 0) {
+      if (this.unconfirmed.length === 0) return this.ack(msgs, items);
+    }
+    this.unconfirmed.push({ msgs, items, epoch: epoch ?? 0, at: Date.now() });
+    this.unconfirmedCount += msgs.length;
+    this.d.metrics.unconfirmed.set(this.label, this.unconfirmedCount);
+  }
+
+  /** True once sent; false if the loop was stopped first. Refused records end in the dead-letter subject. */
+  private async sendWithRetry(items: Item[]): Promise<boolean> {
+    const { cfg, metrics } = this.d;
+    const d = cfg.delivery;
+    let attempt = 0;
+    let refused = 0;
+    for (;;) {
+      if (this.stopped) return false;
+      try {
+        await this.d.exclusive(() => this.d.sink.send(items.map((i) => i.enc)));
+        return true;
+      } catch (err) {
+        attempt++;
+        metrics.failed.inc(this.label, items.length);
+        if (!isUnavailable(err) && ++refused >= d.maxAttempts) {
+          await this.refusedOneByOne(items, err);
+          return true;
+        }
+        const delay = backoffDelay(attempt, d.backoffMinMs, d.backoffMaxMs);
+        if (attempt === 1 || attempt % 10 === 0) {
+          this.d.log.warn('send failed; retrying', {
+            error: err,
+            attempt,
+            delayMs: delay,
+            records: items.length,
+          });
+        }
+        this.keepAlive(items.map((i) => i.msg));
+        await this.sleep(delay);
+        metrics.retried.inc(this.label, items.length);
+      }
+    }
+  }
+
+  private async refusedOneByOne(items: Item[], batchErr: unknown): Promise<void> {
+    if (items.length === 1) {
+      await this.deadLetter((items[0] as Item).msg, 'refused', (batchErr as Error).message);
+      return;
+    }
+    for (const item of items) {
+      try {
+        await this.d.exclusive(() => this.d.sink.send([item.enc]));
+      } catch (err) {
+        if (isUnavailable(err)) throw err;
+        await this.deadLetter(item.msg, 'refused', (err as Error).message);
+      }
+    }
+  }
+
+  /** Ack what is confirmed, write again what a lost connection may have dropped, and wait for room. */
+  private async settle(): Promise<void> {
+    const { sink, cfg } = this.d;
+    for (;;) {
+      const epoch = sink.connectionEpoch?.();
+      if (epoch !== undefined && this.unconfirmed.some((s) => s.epoch !== epoch)) await this.resend();
+      const now = Date.now();
+      let acked = false;
+      while (
+        this.unconfirmed.length > 0 &&
+        (this.unconfirmed[0] as Sent).at + cfg.delivery.confirmMs <= now
+      ) {
+        const s = this.unconfirmed.shift() as Sent;
+        this.unconfirmedCount -= s.msgs.length;
+        this.ack(s.msgs, s.items);
+        acked = true;
+      }
+      if (acked) this.d.metrics.unconfirmed.set(this.label, this.unconfirmedCount);
+      if (this.unconfirmedCount < cfg.delivery.maxUnconfirmed || this.stopped) return;
+      const head = this.unconfirmed[0] as Sent;
+      await this.sleep(Math.max(1, head.at + cfg.delivery.confirmMs - now));
+    }
+  }
+
+  private async resend(): Promise<void> {
+    const held = this.unconfirmed;
+    this.resending = held;
+    this.unconfirmed = [];
+    this.unconfirmedCount = 0;
+    const n = held.reduce((a, s) => a + s.items.length, 0);
+    this.d.log.warn('connection lost before delivery was confirmed; writing those records again', {
+      records: n,
+    });
+    this.d.metrics.resent.inc(this.label, n);
+    for (const s of held) {
+      if (this.stopped) {
+        // keep them held (unacked) so a restart delivers them again
+        this.unconfirmed.push(s);
+        continue;
+      }
+      await this.deliver(s.msgs, s.items);
+    }
+    this.resending = [];
+  }
+
+  private ack(msgs: JsMsg[], items: Item[]): void {
+    const last = msgs[msgs.length - 1];
+    if (!last) return;
+    last.ack(); // AckPolicy.All: acknowledges the whole prefix
+    if (items.length === 0) return;
+    const now = Date.now();
+    this.d.metrics.sent.inc(this.label, items.length);
+    for (const i of items) this.d.metrics.latency.observe(this.label, Math.max(0, now - i.enc.ts) / 1000);
+  }
+
+  /** Tell the server the held records are still being worked on, so it does not redeliver them. */
+  private keepAlive(msgs: JsMsg[]): void {
+    const now = Date.now();
+    if (now - this.lastWorking < WORKING_EVERY_MS) return;
+    this.lastWorking = now;
+    for (const s of [...this.unconfirmed, ...this.resending]) for (const m of s.msgs) m.working();
+    for (const m of msgs) m.working();
+  }
+
+  /** On stop: let written records reach their confirmation, ack them, and leave the rest for the next run. */
+  private async drain(): Promise<void> {
+    if (this.unconfirmed.length === 0) return;
+    await new Promise((r) => setTimeout(r, this.d.cfg.delivery.confirmMs));
+    const epoch = this.d.sink.connectionEpoch?.();
+    while (this.unconfirmed.length > 0) {
+      const s = this.unconfirmed[0] as Sent;
+      if (epoch !== undefined && s.epoch !== epoch) break;
+      this.unconfirmed.shift();
+      this.ack(s.msgs, s.items);
+    }
+    for (const s of this.unconfirmed) for (const m of s.msgs) m.nak();
+    this.unconfirmed = [];
+    this.unconfirmedCount = 0;
+  }
+
+  /** Store the record on the dead-letter subject; the batch ack then covers it. */
+  private async deadLetter(
+    msg: JsMsg,
+    cause: 'invalid' | 'unencodable' | 'refused',
+    error: string,
+  ): Promise<void> {
+    const { source } = this.d;
+    const h = natsHeaders();
+    h.set('Sentinel-Error', error.slice(0, 2000).replace(/[\r\n]+/g, ' '));
+    h.set('Sentinel-Cause', cause);
+    h.set('Sentinel-Stream', source.stream);
+    h.set('Sentinel-Consumer', source.durable);
+    h.set('Sentinel-Seq', String(msg.seq));
+    h.set('Sentinel-Subject', msg.subject);
+    h.set('Nats-Msg-Id', `dlq-${source.stream}-${source.durable}-${msg.seq}`);
+    const js = this.js ?? jetstream(this.d.nc);
+    await js.publish(deadLetterSubject(source.stream, source.durable), msg.data, { headers: h });
+    this.d.metrics.deadLettered.inc({ sink: this.d.cfg.name, cause });
+    this.d.log.warn('record dead-lettered', { seq: msg.seq, cause, error: error.slice(0, 300) });
+  }
+
+  private async refreshLag(): Promise<void> {
+    try {
+      const info = await this.consumer?.info(true);
+      if (info) {
+        this.d.metrics.lag.set(
+          { sink: this.d.cfg.name, stream: this.d.source.stream },
+          info.num_pending + info.num_ack_pending,
+        );
+      }
+    } catch {
+      // the run loop reports connection trouble; the gauge keeps its last value
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(t);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}

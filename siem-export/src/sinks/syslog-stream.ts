@@ -1,0 +1,107 @@
+// Syslog over a byte stream (TCP, TLS): one connection kept open, written in batches, framed with RFC 6587
+// octet counting ("<length> <message>", the default, also what RFC 5425 requires for TLS) or newline
+// framing for receivers that only know that. A lost connection changes the epoch so the runner sends
+// unconfirmed records again; the runner's backoff paces reconnects.
+import type { Socket } from 'node:net';
+import { ExportError, ExportErrorCode } from '../errors.ts';
+import type { Encoded, Sink, SinkContext } from './types.ts';
+
+export type Framing = 'octet-counting' | 'newline';
+
+/** RFC 6587 section 3.4.1 (octet counting) or 3.4.2 (non-transparent framing with LF). */
+export function frameStream(batch: readonly Encoded[], framing: Framing): string {
+  let out = '';
+  if (framing === 'newline') {
+    for (const e of batch) out += e.text + '\n';
+  } else {
+    for (const e of batch) out += `${Buffer.byteLength(e.text, 'utf8')} ${e.text}`;
+  }
+  return out;
+}
+
+export class StreamSyslogSink implements Sink {
+  private socket: Socket | undefined;
+  private connecting: Promise<Socket> | undefined;
+  private epoch = 0;
+  private closed = false;
+
+  constructor(
+    private readonly what: string,
+    private readonly open: () => Socket,
+    /** 'connect' for TCP, 'secureConnect' for TLS. */
+    private readonly readyEvent: 'connect' | 'secureConnect',
+    private readonly framing: Framing,
+    private readonly ctx: SinkContext,
+  ) {}
+
+  connectionEpoch(): number {
+    return this.epoch;
+  }
+
+  async send(batch: readonly Encoded[]): Promise<void> {
+    const socket = await this.connection();
+    const data = frameStream(batch, this.framing);
+    await new Promise<void>((resolve, reject) => {
+      socket.write(data, 'utf8', (err) => (err ? reject(this.unavailable(err)) : resolve()));
+    });
+    if (this.socket !== socket) throw this.unavailable(new Error('connection lost during write'));
+  }
+
+  private connection(): Promise<Socket> {
+    if (this.closed)
+      return Promise.reject(new ExportError(ExportErrorCode.Closed, `${this.what} sink closed`));
+    if (this.socket) return Promise.resolve(this.socket);
+    this.connecting ??= this.connect().finally(() => (this.connecting = undefined));
+    return this.connecting;
+  }
+
+  private connect(): Promise<Socket> {
+    return new Promise((resolve, reject) => {
+      const s = this.open();
+      s.setNoDelay(false);
+      s.setKeepAlive(true, 30_000);
+      const fail = (err: Error): void => {
+        s.destroy();
+        reject(this.unavailable(err));
+      };
+      s.once('error', fail);
+      s.once(this.readyEvent, () => {
+        s.off('error', fail);
+        this.epoch++;
+        this.socket = s;
+        this.ctx.log.info('connected', { target: this.what, epoch: this.epoch });
+        // Nothing is expected back; reading keeps 'end' (the receiver closed) visible.
+        s.on('data', () => undefined);
+        const lost = (err?: Error): void => {
+          if (this.socket !== s) return;
+          this.socket = undefined;
+          this.ctx.log.warn('connection lost', {
+            target: this.what,
+            error: err?.message ?? 'closed by receiver',
+          });
+          s.destroy();
+        };
+        s.on('error', lost);
+        s.on('end', () => lost());
+        s.on('close', () => lost());
+        resolve(s);
+      });
+    });
+  }
+
+  private unavailable(err: Error): ExportError {
+    return new ExportError(ExportErrorCode.Unavailable, `${this.what}: ${err.message}`, { cause: err });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const s = this.socket;
+    this.socket = undefined;
+    if (!s) return;
+    await new Promise<void>((resolve) => {
+      s.end(() => resolve());
+      setTimeout(resolve, 1000).unref();
+    });
+    s.destroy();
+  }
+}
