@@ -2,16 +2,19 @@
 // of a real Mosquitto, with the inspection engine plugged into its pipeline and quarantined messages kept
 // in the SENTINEL_QUARANTINE stream of a real nats-server.
 import { createHmac, randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { startMosquitto, startNats, tempDir } from '@sentinel/infra';
 import type { MosquittoServer, NatsServer } from '@sentinel/infra';
 import { connectNats, ensureStreams, natsConfigSchema, STREAMS, streamsConfigSchema } from '@sentinel/ingest';
-import type { DecisionEventV1 } from '@sentinel/ingest';
+import type { DecisionEventV1, Logger } from '@sentinel/ingest';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  createInspector,
   InspectionEngine,
   inspectionConfig,
   QuarantineStore,
@@ -239,5 +242,49 @@ describe('inspection through the node', () => {
       rule: { values: { limit: 30 } },
     });
     await endClient(c);
+  });
+});
+
+describe('rule reload on a running node', () => {
+  const ruleFile = (id: string, literal: string, action = 'block'): string =>
+    `version: 1\nrules:\n  - id: ${id}\n    name: ${id}\n    severity: high\n    action: ${action}\n    technique: T1190\n    pattern: ${JSON.stringify(literal)}\n`;
+  const errors: Record<string, unknown>[] = [];
+  const log: Logger = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: () => undefined,
+    error: (_m, f) => void errors.push(f ?? {}),
+    child: () => log,
+  };
+
+  it('a changed rule file applies to live sessions without dropping them; a bad one is refused and the old rules stay', async () => {
+    const path = join(tmp.dir, 'live-rules.yaml');
+    writeFileSync(path, ruleFile('live.first', 'first-marker'));
+    const insp = createInspector({
+      config: inspectionConfig({ rulesFile: path, reloadDebounceMs: 50 }),
+      node: 'reload-node',
+      log,
+    });
+    const node = await startTestNode({ upstream: { url: broker.url } }, { inspector: insp });
+    try {
+      const c = await connectClient(`mqtt://127.0.0.1:${node.ports.tcp}`, {
+        clientId: 'dev-reload',
+        protocolVersion: 5,
+      });
+      expect(await publish5(c, 'devices/dev-reload/x', 'second-marker')).toBe(0);
+      writeFileSync(path, ruleFile('live.second', 'second-marker'));
+      await until('reloaded rules', () => insp.engine.rules.rules[0]?.id === 'live.second');
+      expect(await publish5(c, 'devices/dev-reload/x', 'second-marker')).toBe(0x87);
+      expect(await publish5(c, 'devices/dev-reload/x', 'first-marker')).toBe(0);
+      writeFileSync(path, ruleFile('live.third', 'third-marker', 'explode'));
+      await until('refusal logged', () => errors.find((e) => e.rule === 'live.third'));
+      expect(await publish5(c, 'devices/dev-reload/x', 'second-marker')).toBe(0x87);
+      expect(c.connected).toBe(true);
+      expect(node.events.filter((e) => e.reason.startsWith('disconnect.'))).toEqual([]);
+      await endClient(c);
+    } finally {
+      await insp.close();
+      await node.stop();
+    }
   });
 });
