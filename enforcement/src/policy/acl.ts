@@ -1,166 +1,316 @@
-// Topic ACLs. A rule set (from the auth answer or from config) is parsed once into a template shared by
-// every session with the same rules; a session substitutes %c and %u once and keeps compiled matchers, so
-// a PUBLISH or a delivery costs a few string comparisons and no allocation.
+// Topic ACLs. A rule set (from the auth answer or from config) is compiled once into a template that every
+// session with the same rules shares; %c and %u stay placeholders in it and are compared in place against
+// the session's client id and username. A session therefore holds only its identity and a pointer to the
+// shared template: with 100,000 sessions the matchers stay hot in the CPU cache, and a PUBLISH or a
+// delivery costs a few startsWith() comparisons by index, no splitting and no allocation.
 //
 // Semantics: deny wins over allow; no allow means deny. Wildcard subscriptions are denied unless the rule
 // set says `wildcards: true`; retained PUBLISH is denied unless it says `retain: true`. A SUBSCRIBE filter
 // is allowed only if an allow filter covers every topic it can match, and denied if it meets any deny
 // filter at all. Deliveries from the broker are checked against the subscribe rules as topics, so retained
 // or replayed messages cannot reach a device outside its ACL.
-import { filterCovers, filtersIntersect, FilterMatcher, hasWildcard, isValidFilter } from './topic.ts';
+//
+// An identity value that could change a filter's shape (empty, absent, or holding '+', '#', '/' or NUL)
+// never widens an allow: allow rules using it match nothing. A deny rule using it widens to '#' from the
+// placeholder's level on, so it never denies less.
+import { filterCovers, filtersIntersect, hasWildcard, isValidFilter } from './topic.ts';
 import { ALLOW } from './types.ts';
 import type { AclEngine, AclRuleSet, Denial, SessionAcl, SessionIdentity, Verdict } from './types.ts';
 import type { ReasonCode } from '@sentinel/ingest';
 
-/** A filter with placeholders, split at them: ['devices/', '%c', '/#']. */
-interface FilterTemplate {
-  source: string;
-  parts: string[];
-  placeholders: boolean;
-}
+const SLASH = 47;
+const DOLLAR = 36;
 
-interface ListTemplate {
-  allow: FilterTemplate[];
-  deny: FilterTemplate[];
+/** Token kinds of a compiled filter. */
+const LIT = 0; // literal text (may span levels, never a wildcard)
+const CID = 1; // %c
+const USR = 2; // %u
+const PLUS = 3; // '+': one whole level
+const HASH = 4; // '#': the rest (and the parent level)
+
+interface CompiledFilter {
+  source: string;
+  kinds: number[];
+  texts: string[];
+  /** Uses %c or %u. */
+  vars: boolean;
+  /** Starts with a wildcard: does not match '$' topics [MQTT-4.7.2-1]. */
+  wildFirst: boolean;
+  /** The denial this filter gives when it is in a deny list (shared: denials on the hot path allocate nothing). */
+  denial?: Denial;
 }
 
 interface RuleTemplate {
-  publish: ListTemplate;
-  subscribe: ListTemplate;
-  retain: boolean;
-  wildcards: boolean;
-  placeholders: boolean;
-  /** Compiled once when the rules have no placeholder: every session shares them. */
-  shared?: CompiledRules;
-}
-
-interface CompiledList {
-  allow: FilterMatcher[];
-  deny: FilterMatcher[];
-}
-
-interface CompiledRules {
-  publish: CompiledList;
-  subscribe: CompiledList;
+  pubAllow: CompiledFilter[];
+  pubDeny: CompiledFilter[];
+  subAllow: CompiledFilter[];
+  subDeny: CompiledFilter[];
   retain: boolean;
   wildcards: boolean;
 }
 
-function parseFilter(source: string): FilterTemplate {
-  const parts = source.split(/(%[cu])/).filter((p) => p.length > 0);
-  return { source, parts, placeholders: parts.some((p) => p === '%c' || p === '%u') };
+/** Split a filter into literal runs, placeholders and wildcard levels; undefined if malformed. */
+function compileFilter(source: string): CompiledFilter | undefined {
+  // Validate with placeholders standing in for a plain level text.
+  if (!isValidFilter(source.replace(/%[cu]/g, 'x'))) return undefined;
+  const kinds: number[] = [];
+  const texts: string[] = [];
+  let lit = '';
+  const flush = (): void => {
+    if (lit) {
+      kinds.push(LIT);
+      texts.push(lit);
+      lit = '';
+    }
+  };
+  for (let i = 0; i < source.length; i++) {
+    const ch = source[i] as string;
+    if (ch === '%' && (source[i + 1] === 'c' || source[i + 1] === 'u')) {
+      flush();
+      kinds.push(source[i + 1] === 'c' ? CID : USR);
+      texts.push('');
+      i++;
+    } else if (ch === '+' || ch === '#') {
+      flush();
+      kinds.push(ch === '+' ? PLUS : HASH);
+      texts.push('');
+    } else lit += ch;
+  }
+  flush();
+  return {
+    source,
+    kinds,
+    texts,
+    vars: kinds.includes(CID) || kinds.includes(USR),
+    wildFirst: kinds[0] === PLUS || kinds[0] === HASH,
+  };
 }
 
-function parseList(l: { allow?: string[]; deny?: string[] } | undefined): ListTemplate {
-  return { allow: (l?.allow ?? []).map(parseFilter), deny: (l?.deny ?? []).map(parseFilter) };
+/**
+ * Does `topic` match filter `f` with %c = c and %u = u? Both values are known safe (no '/', '+', '#').
+ * '#' also matches the parent level ("a/#" matches "a") [MQTT-4.7.1-2].
+ */
+function matchFilter(f: CompiledFilter, topic: string, c: string, u: string): boolean {
+  if (f.wildFirst && topic.charCodeAt(0) === DOLLAR) return false;
+  const kinds = f.kinds;
+  const texts = f.texts;
+  const tl = topic.length;
+  let j = 0;
+  for (let k = 0; k < kinds.length; k++) {
+    switch (kinds[k]) {
+      case LIT: {
+        const t = texts[k] as string;
+        if (topic.startsWith(t, j)) {
+          j += t.length;
+          break;
+        }
+        // The topic ended right where "/#" begins: the parent level matches.
+        return j === tl && t === '/' && k === kinds.length - 2 && kinds[k + 1] === HASH;
+      }
+      case CID:
+        if (!topic.startsWith(c, j)) return false;
+        j += c.length;
+        break;
+      case USR:
+        if (!topic.startsWith(u, j)) return false;
+        j += u.length;
+        break;
+      case PLUS:
+        while (j < tl && topic.charCodeAt(j) !== SLASH) j++;
+        break;
+      default:
+        return true; // HASH
+    }
+  }
+  return j === tl;
 }
 
-/** Values that would turn a substituted placeholder into a wildcard or another level are unsafe. */
+function firstMatch(fs: CompiledFilter[], topic: string, c: string, u: string): CompiledFilter | undefined {
+  for (let i = 0; i < fs.length; i++) {
+    const f = fs[i] as CompiledFilter;
+    if (matchFilter(f, topic, c, u)) return f;
+  }
+  return undefined;
+}
+
+/** Safe to compare in place: cannot add a level or a wildcard. */
 function safeValue(v: string | undefined): v is string {
   // eslint-disable-next-line no-control-regex -- NUL is exactly what must be refused here
   return v !== undefined && v.length > 0 && !/[+#/\u0000]/.test(v);
 }
 
-/**
- * Substitute %c and %u. With an unsafe value (empty, absent, or holding '+', '#', '/') an allow rule is
- * dropped (it must not grant more than one level of one identity) and a deny rule widens to "#" from the
- * placeholder's level on (it must not deny less).
- */
-function substitute(t: FilterTemplate, id: SessionIdentity, kind: 'allow' | 'deny'): string | undefined {
-  if (!t.placeholders) return t.source;
+/** The filter with placeholders written out; for unsafe values see the header comment. */
+function substitute(f: CompiledFilter, id: SessionIdentity, kind: 'allow' | 'deny'): string | undefined {
   let out = '';
-  for (const p of t.parts) {
-    if (p === '%c' || p === '%u') {
-      const v = p === '%c' ? id.clientId : id.username;
+  for (let k = 0; k < f.kinds.length; k++) {
+    const kd = f.kinds[k];
+    if (kd === CID || kd === USR) {
+      const v = kd === CID ? id.clientId : id.username;
       if (!safeValue(v)) {
         if (kind === 'allow') return undefined;
         const cut = out.lastIndexOf('/');
         return cut < 0 ? '#' : `${out.slice(0, cut + 1)}#`;
       }
       out += v;
-    } else out += p;
+    } else out += kd === PLUS ? '+' : kd === HASH ? '#' : (f.texts[k] as string);
   }
   return out;
 }
 
-function compileList(l: ListTemplate, id: SessionIdentity): CompiledList {
-  const compile = (ts: FilterTemplate[], kind: 'allow' | 'deny'): FilterMatcher[] =>
-    ts.flatMap((t) => {
-      const f = substitute(t, id, kind);
-      return f !== undefined && isValidFilter(f) ? [new FilterMatcher(f)] : [];
-    });
-  return { allow: compile(l.allow, 'allow'), deny: compile(l.deny, 'deny') };
+/** Display-safe and bounded: topics come from the client. Returns `s` itself in the common case. */
+function shown(s: string): string {
+  let clean = s.length <= 256;
+  for (let i = 0; clean && i < s.length; i++) {
+    const ch = s.charCodeAt(i);
+    if (ch < 0x20 || ch === 0x7f) clean = false;
+  }
+  if (clean) return s;
+  // eslint-disable-next-line no-control-regex -- control characters are what gets masked
+  const masked = s.replace(/[\u0000-\u001f\u007f]/g, '?');
+  return masked.length > 256 ? `${masked.slice(0, 256)}…` : masked;
 }
 
-function compile(t: RuleTemplate, id: SessionIdentity): CompiledRules {
+/**
+ * A denial shared by every session and packet, frozen: PUBLISH and delivery denials allocate nothing (a
+ * flood of denied packets must not feed the garbage collector). The topic is in the event's mqtt.topic.
+ */
+function sharedDenial(reason: ReasonCode, ruleId: string, filter?: string): Denial {
+  const rule = filter === undefined ? { id: ruleId } : { id: ruleId, values: Object.freeze({ filter }) };
+  return Object.freeze({ ok: false as const, reason, rule: Object.freeze(rule) });
+}
+const PUBLISH_NO_ALLOW = sharedDenial('acl.publish_denied', 'acl.publish.no_allow');
+const RETAIN_DENIED = sharedDenial('acl.retain_denied', 'acl.retain');
+const DELIVER_NO_ALLOW = sharedDenial('acl.deliver_denied', 'acl.deliver.no_allow');
+
+/** SUBSCRIBE denials are rare and name the filter asked for. */
+function denial(reason: ReasonCode, ruleId: string, matched: string, filter?: string): Denial {
   return {
-    publish: compileList(t.publish, id),
-    subscribe: compileList(t.subscribe, id),
-    retain: t.retain,
-    wildcards: t.wildcards,
+    ok: false,
+    reason,
+    rule:
+      filter === undefined
+        ? { id: ruleId, matched: shown(matched) }
+        : { id: ruleId, matched: shown(matched), values: { filter } },
   };
 }
 
-function anyMatch(ms: FilterMatcher[], topic: string): FilterMatcher | undefined {
-  for (let i = 0; i < ms.length; i++) {
-    const m = ms[i] as FilterMatcher;
-    if (m.matches(topic)) return m;
+/** The common case: the identity's values are safe, matching runs on the shared template. */
+class TemplateSessionAcl implements SessionAcl {
+  private readonly c: string;
+  private readonly u: string;
+  private subFilters: { allow: string[]; deny: string[] } | undefined;
+
+  constructor(
+    private readonly t: RuleTemplate,
+    private readonly id: SessionIdentity,
+  ) {
+    this.c = id.clientId;
+    this.u = id.username ?? '';
   }
-  return undefined;
-}
-
-function denial(
-  reason: ReasonCode,
-  ruleId: string,
-  matched: string,
-  values?: Record<string, string>,
-): Denial {
-  return { ok: false, reason, rule: values ? { id: ruleId, matched, values } : { id: ruleId, matched } };
-}
-
-/** Display-safe and bounded: topics come from the client. */
-function shown(s: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are what gets masked
-  const clean = s.replace(/[\u0000-\u001f\u007f]/g, '?');
-  return clean.length > 256 ? `${clean.slice(0, 256)}…` : clean;
-}
-
-class CompiledSessionAcl implements SessionAcl {
-  constructor(private readonly r: CompiledRules) {}
 
   canPublish(topic: string, retain: boolean): Verdict {
-    const p = this.r.publish;
-    const d = anyMatch(p.deny, topic);
-    if (d !== undefined)
-      return denial('acl.publish_denied', 'acl.publish.deny', shown(topic), { filter: d.filter });
-    if (anyMatch(p.allow, topic) === undefined)
-      return denial('acl.publish_denied', 'acl.publish.no_allow', shown(topic));
-    if (retain && !this.r.retain) return denial('acl.retain_denied', 'acl.retain', shown(topic));
+    const t = this.t;
+    const d = t.pubDeny.length ? firstMatch(t.pubDeny, topic, this.c, this.u) : undefined;
+    if (d !== undefined) return d.denial as Denial;
+    if (firstMatch(t.pubAllow, topic, this.c, this.u) === undefined) return PUBLISH_NO_ALLOW;
+    if (retain && !t.retain) return RETAIN_DENIED;
+    return ALLOW;
+  }
+
+  canReceive(topic: string): Verdict {
+    const t = this.t;
+    const d = t.subDeny.length ? firstMatch(t.subDeny, topic, this.c, this.u) : undefined;
+    if (d !== undefined) return d.denial as Denial;
+    if (firstMatch(t.subAllow, topic, this.c, this.u) === undefined) return DELIVER_NO_ALLOW;
     return ALLOW;
   }
 
   canSubscribe(filter: string): Verdict {
-    const s = this.r.subscribe;
-    if (!this.r.wildcards && hasWildcard(filter))
-      return denial('acl.wildcard_denied', 'acl.wildcards', shown(filter));
-    for (const d of s.deny) {
-      if (filtersIntersect(d.filter, filter)) {
-        return denial('acl.subscribe_denied', 'acl.subscribe.deny', shown(filter), { filter: d.filter });
-      }
+    if (!this.t.wildcards && hasWildcard(filter))
+      return denial('acl.wildcard_denied', 'acl.wildcards', filter);
+    // Filter against filter is rare (one per SUBSCRIBE): the written-out filters are made on first use.
+    this.subFilters ??= writtenOut(this.t, this.id);
+    for (const d of this.subFilters.deny) {
+      if (filtersIntersect(d, filter)) return denial('acl.subscribe_denied', 'acl.subscribe.deny', filter, d);
     }
-    for (const a of s.allow) if (filterCovers(a.filter, filter)) return ALLOW;
-    return denial('acl.subscribe_denied', 'acl.subscribe.no_allow', shown(filter));
+    for (const a of this.subFilters.allow) if (filterCovers(a, filter)) return ALLOW;
+    return denial('acl.subscribe_denied', 'acl.subscribe.no_allow', filter);
   }
+}
 
-  canReceive(topic: string): Verdict {
-    const s = this.r.subscribe;
-    const d = anyMatch(s.deny, topic);
-    if (d !== undefined)
-      return denial('acl.deliver_denied', 'acl.deliver.deny', shown(topic), { filter: d.filter });
-    if (anyMatch(s.allow, topic) === undefined)
-      return denial('acl.deliver_denied', 'acl.deliver.no_allow', shown(topic));
-    return ALLOW;
+function writtenOut(t: RuleTemplate, id: SessionIdentity): { allow: string[]; deny: string[] } {
+  const list = (fs: CompiledFilter[], kind: 'allow' | 'deny'): string[] =>
+    fs.flatMap((f) => {
+      const s = substitute(f, id, kind);
+      return s === undefined ? [] : [s];
+    });
+  return { allow: list(t.subAllow, 'allow'), deny: list(t.subDeny, 'deny') };
+}
+
+/** The filter with safe values turned into literals; unsafe ones as the header comment says. */
+function substituteTokens(
+  f: CompiledFilter,
+  id: SessionIdentity,
+  kind: 'allow' | 'deny',
+): CompiledFilter | undefined {
+  const kinds: number[] = [];
+  const texts: string[] = [];
+  for (let k = 0; k < f.kinds.length; k++) {
+    const kd = f.kinds[k] as number;
+    if (kd !== CID && kd !== USR) {
+      kinds.push(kd);
+      texts.push(f.texts[k] as string);
+      continue;
+    }
+    const v = kd === CID ? id.clientId : id.username;
+    if (safeValue(v)) {
+      kinds.push(LIT);
+      texts.push(v);
+      continue;
+    }
+    if (kind === 'allow') return undefined;
+    // Deny: cut back to the start of this level and deny everything below it.
+    while (kinds.length > 0) {
+      const last = texts[texts.length - 1] as string;
+      const cut = kinds[kinds.length - 1] === LIT ? last.lastIndexOf('/') : -1;
+      if (cut >= 0) {
+        texts[texts.length - 1] = last.slice(0, cut + 1);
+        break;
+      }
+      kinds.pop();
+      texts.pop();
+    }
+    kinds.push(HASH);
+    texts.push('');
+    break;
   }
+  const out: CompiledFilter = {
+    source: f.source,
+    kinds,
+    texts,
+    vars: false,
+    wildFirst: kinds[0] === PLUS || kinds[0] === HASH,
+  };
+  if (f.denial) out.denial = f.denial;
+  return out;
+}
+
+/** An identity whose client id or username cannot be compared in place: its own copy of the rules. */
+function unsafeIdentityTemplate(t: RuleTemplate, id: SessionIdentity): RuleTemplate {
+  const rewrite = (fs: CompiledFilter[], kind: 'allow' | 'deny'): CompiledFilter[] =>
+    fs.flatMap((f) => {
+      if (!f.vars) return [f];
+      const c = substituteTokens(f, id, kind);
+      return c ? [c] : [];
+    });
+  return {
+    pubAllow: rewrite(t.pubAllow, 'allow'),
+    pubDeny: rewrite(t.pubDeny, 'deny'),
+    subAllow: rewrite(t.subAllow, 'allow'),
+    subDeny: rewrite(t.subDeny, 'deny'),
+    retain: t.retain,
+    wildcards: t.wildcards,
+  };
 }
 
 export interface AclEngineOptions {
@@ -198,7 +348,10 @@ export class TopicAclEngine implements AclEngine {
 
   forSession(id: SessionIdentity, rules: AclRuleSet | undefined): SessionAcl {
     const t = this.template(this.rulesFor(id, rules));
-    return new CompiledSessionAcl(t.shared ?? compile(t, id));
+    const safe = safeValue(id.clientId) && (id.username === undefined || safeValue(id.username));
+    if (safe && id.username !== undefined) return new TemplateSessionAcl(t, id);
+    // An absent username is "unsafe" for %u only; rewriting is needed only if the rules use a bad value.
+    return new TemplateSessionAcl(safe && !usesUsername(t) ? t : unsafeIdentityTemplate(t, id), id);
   }
 
   /** Templates held (bounded). */
@@ -224,24 +377,35 @@ export class TopicAclEngine implements AclEngine {
   }
 }
 
+function usesUsername(t: RuleTemplate): boolean {
+  return [t.pubAllow, t.pubDeny, t.subAllow, t.subDeny].some((fs) => fs.some((f) => f.kinds.includes(USR)));
+}
+
 function canonical(r: AclRuleSet): string {
   const l = (x?: { allow?: string[]; deny?: string[] }) => [x?.allow ?? [], x?.deny ?? []];
   return JSON.stringify([l(r.publish), l(r.subscribe), r.retain === true, r.wildcards === true]);
 }
 
+/**
+ * Malformed filters are dropped: from an allow list they grant nothing; in a deny list they become '#'.
+ * Deny filters carry their shared denial (`denied` is the reason and rule id for this list).
+ */
+function compileList(sources: string[] | undefined, denied?: [ReasonCode, string]): CompiledFilter[] {
+  return (sources ?? []).flatMap((s) => {
+    const f = compileFilter(s) ?? (denied ? (compileFilter('#') as CompiledFilter) : undefined);
+    if (f === undefined) return [];
+    if (denied) f.denial = sharedDenial(denied[0], denied[1], s);
+    return [f];
+  });
+}
+
 function buildTemplate(rules: AclRuleSet): RuleTemplate {
-  const publish = parseList(rules.publish);
-  const subscribe = parseList(rules.subscribe);
-  const placeholders = [...publish.allow, ...publish.deny, ...subscribe.allow, ...subscribe.deny].some(
-    (f) => f.placeholders,
-  );
-  const t: RuleTemplate = {
-    publish,
-    subscribe,
+  return {
+    pubAllow: compileList(rules.publish?.allow),
+    pubDeny: compileList(rules.publish?.deny, ['acl.publish_denied', 'acl.publish.deny']),
+    subAllow: compileList(rules.subscribe?.allow),
+    subDeny: compileList(rules.subscribe?.deny, ['acl.deliver_denied', 'acl.deliver.deny']),
     retain: rules.retain === true,
     wildcards: rules.wildcards === true,
-    placeholders,
   };
-  if (!placeholders) t.shared = compile(t, { clientId: '', ip: '' });
-  return t;
 }

@@ -227,11 +227,65 @@ describe('ACL engine', () => {
     expect(e.templates()).toBe(3);
   });
 
-  it('ACL - a denial names the rule and shows the topic without control characters', () => {
-    const v = acl.canPublish('devices/x\u0000\u001b[31m', false);
+  it('ACL - PUBLISH and delivery denials name the rule and are shared objects (no allocation per packet)', () => {
+    const other = engine.forSession({ clientId: 'dev-2', ip: '10.0.0.2' }, undefined);
+    const v = acl.canPublish('devices/x', false);
     expect(v.ok).toBe(false);
     if (v.ok) return;
     expect(v.rule?.id).toBe('acl.publish.no_allow');
-    expect(v.rule?.matched).toBe('devices/x??[31m');
+    expect(other.canPublish('devices/y', false)).toBe(v);
+    expect(Object.isFrozen(v) && Object.isFrozen(v.rule)).toBe(true);
+    const d = engine.forSession(dev, { publish: { allow: ['#'], deny: ['fw/#'] } }).canPublish('fw/x', false);
+    expect(d.ok ? undefined : d.rule?.values).toEqual({ filter: 'fw/#' });
+  });
+
+  it('ACL - a SUBSCRIBE denial shows the filter without control characters', () => {
+    const v = acl.canSubscribe('clients/x\u0000\u001b[31m');
+    expect(v.ok ? undefined : v.rule?.matched).toBe('clients/x??[31m');
+  });
+
+  it('ACL - placeholders inside a level and literal percent signs in a client id compare as text', () => {
+    const rules: AclRuleSet = { publish: { allow: ['site/dev-%c/#', 'users/%u'] } };
+    const s = engine.forSession({ clientId: '%u', username: 'bob', ip: '10.0.0.1' }, rules);
+    expect(reason(s.canPublish('site/dev-%u/x', false))).toBe('ok');
+    expect(reason(s.canPublish('site/dev-bob/x', false))).toBe('acl.publish_denied');
+    expect(reason(s.canPublish('users/bob', false))).toBe('ok');
+    const anon = engine.forSession({ clientId: '%u', ip: '10.0.0.1' }, rules);
+    expect(reason(anon.canPublish('site/dev-%u/x', false))).toBe('ok');
+    expect(reason(anon.canPublish('users/', false))).toBe('acl.publish_denied');
+  });
+
+  it('ACL - a deny rule on an absent username widens to the whole level below', () => {
+    const rules: AclRuleSet = { publish: { allow: ['#'], deny: ['tenants/%u/admin', 'x/u-%u/y'] } };
+    const anon = engine.forSession({ clientId: 'c1', ip: '10.0.0.1' }, rules);
+    expect(reason(anon.canPublish('tenants/anyone/admin', false))).toBe('acl.publish_denied');
+    expect(reason(anon.canPublish('x/u-q/z', false))).toBe('acl.publish_denied');
+    expect(reason(anon.canPublish('other/x', false))).toBe('ok');
+  });
+
+  it('ACL - compiled templates with placeholders agree with plain filter matching on random topics', () => {
+    const words = ['a', 'c1', 'u1', '', '$s'];
+    const templ = ['a', '%c', '%u', '+', 'x%c'];
+    let seed = 11;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const id: SessionIdentity = { clientId: 'c1', username: 'u1', ip: '10.0.0.1' };
+    for (let i = 0; i < 3000; i++) {
+      const n = 1 + rnd(4);
+      const f: string[] = [];
+      for (let k = 0; k < n; k++)
+        f.push(k === n - 1 && rnd(4) === 0 ? '#' : (templ[rnd(templ.length)] as string));
+      const t: string[] = [];
+      for (let k = 0, m = 1 + rnd(4); k < m; k++) t.push(words[rnd(words.length)] as string);
+      const filter = f.join('/');
+      const topic = t.join('/');
+      const written = filter.replace(/%c/g, 'c1').replace(/%u/g, 'u1');
+      const got = engine
+        .forSession(id, { publish: { allow: [filter] }, retain: true })
+        .canPublish(topic, false).ok;
+      expect([filter, topic, got]).toEqual([filter, topic, topicMatches(written, topic)]);
+    }
   });
 });
