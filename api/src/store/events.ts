@@ -39,7 +39,8 @@ export interface StoredEvent {
   message: string;
 }
 
-const COLUMNS = `id, toUnixTimestamp64Milli(ts) AS ts, node, kind, decision, reason, severity,
+// the millisecond time gets its own alias: an alias named ts would replace the column in WHERE
+const COLUMNS = `id, toUnixTimestamp64Milli(ts) AS ts_ms, node, kind, decision, reason, severity,
   client_id AS clientId, username, ip, cert_fingerprint AS certFingerprint, transport,
   packet_type AS packetType, topic, rule_id AS ruleId, technique, matched, message`;
 
@@ -95,7 +96,7 @@ export async function searchEvents(
 function toEvent(r: Record<string, unknown>): StoredEvent {
   return {
     id: String(r.id),
-    ts: Number(r.ts),
+    ts: Number(r.ts_ms),
     node: String(r.node),
     kind: String(r.kind),
     decision: String(r.decision),
