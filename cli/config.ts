@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { natsConfigSchema, parseConfig, publisherConfigSchema, streamsConfigSchema } from '@sentinel/ingest';
 import { analyticsConfigSchema } from '@sentinel/analytics';
 import { authServiceConfigSchema } from '@sentinel/infra';
+import { enforcementConfigSchema } from '@sentinel/enforcement';
 import { z } from 'zod';
 
 const port = z.number().int().min(1).max(65535);
@@ -49,6 +50,8 @@ export const sentinelConfigSchema = z
     analytics: analyticsConfigSchema,
     /** The reference auth service and its MariaDB (infra/README.md). */
     authService: authServiceConfigSchema,
+    /** The enforcement node: listeners, upstream, protocol limits, rate limits, ACLs, auth, bans (enforcement/README.md). */
+    enforcement: enforcementConfigSchema,
   })
   .strict();
 

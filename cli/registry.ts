@@ -4,8 +4,10 @@ import type { Command } from 'commander';
 import type { SentinelConfig } from './config.ts';
 import { registerAnalytics } from './commands/analytics.ts';
 import { registerAuthService } from './commands/auth-service.ts';
+import { registerEnforce } from './commands/enforce.ts';
 import { analyticsService } from './services/analytics.ts';
 import { authServiceService } from './services/auth-service.ts';
+import { enforcementService } from './services/enforcement.ts';
 import { mariadbService } from './services/mariadb.ts';
 import { natsService, streamsService } from './stack.ts';
 import type { StackService } from './stack.ts';
@@ -18,7 +20,7 @@ export interface CommandContext {
 export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
 
 /** Subcommands besides up, config and docs. */
-export const commands: RegisterCommand[] = [registerAnalytics, registerAuthService];
+export const commands: RegisterCommand[] = [registerAnalytics, registerAuthService, registerEnforce];
 
 /** Services of `sentinel up`, in start order. */
 export const services: StackService[] = [
@@ -27,4 +29,5 @@ export const services: StackService[] = [
   analyticsService,
   mariadbService,
   authServiceService,
+  enforcementService,
 ];

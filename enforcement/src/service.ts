@@ -14,6 +14,8 @@ import { followBans } from './policy/ban-follower.ts';
 import type { BanFollower } from './policy/ban-follower.ts';
 import { MemoryPenaltyBox } from './policy/penalty-box.ts';
 import type { PublishInspector } from './session/pipeline.ts';
+import { startCluster } from './transport/cluster.ts';
+import type { WorkerSpec } from './transport/cluster.ts';
 import { ensureDevCertificate } from './transport/devcert.ts';
 import type { TlsFiles } from './transport/listeners.ts';
 
@@ -104,4 +106,41 @@ export async function startEnforcementService(opts: EnforcementServiceOptions): 
     await nc.close();
     throw err;
   }
+}
+
+export interface RunningEnforcement {
+  ports: NodePorts;
+  /** Worker processes (1 when the node runs in this process). */
+  workers: number;
+  /** The in-process node, when there are no workers. */
+  service?: EnforcementService;
+  stop(): Promise<void>;
+}
+
+/** Run the node: in this process (workers = 1) or as a primary with IP-affine worker processes. */
+export async function runEnforcement(
+  opts: EnforcementServiceOptions & { logLevel?: WorkerSpec['logLevel'] },
+): Promise<RunningEnforcement> {
+  const cfg = opts.config;
+  if (cfg.workers <= 1) {
+    const service = await startEnforcementService(opts);
+    return { ports: service.ports, workers: 1, service, stop: () => service.stop() };
+  }
+  // Certificates are made once here, not raced by the workers.
+  const tls = await resolveTlsFiles(cfg, opts.dataDir);
+  const config: EnforcementConfig = tls
+    ? { ...cfg, tls: { ...cfg.tls, certFile: tls.cert, keyFile: tls.key, caFile: tls.ca ?? '' } }
+    : cfg;
+  const handle = await startCluster(
+    {
+      config,
+      nats: opts.nats,
+      publisher: opts.publisher,
+      dataDir: opts.dataDir,
+      nodeName: opts.nodeName,
+      logLevel: opts.logLevel ?? 'info',
+    },
+    opts.log,
+  );
+  return { ports: handle.ports, workers: cfg.workers, stop: () => handle.stop() };
 }

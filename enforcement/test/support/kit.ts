@@ -187,3 +187,21 @@ export async function followEvents(
     },
   };
 }
+
+/** An mqtt.js client whose TCP connection leaves from `localAddress` (another loopback address). */
+export function connectFrom(localAddress: string, port: number, opts: IClientOptions): Promise<MqttClient> {
+  return new Promise((resolve, reject) => {
+    const c = new mqtt.MqttClient(() => netConnect({ port, host: '127.0.0.1', localAddress }), {
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+      protocolVersion: 4,
+      ...opts,
+    });
+    c.once('connect', () => resolve(c));
+    c.once('error', (err) => {
+      c.end(true);
+      reject(err);
+    });
+    c.once('close', () => reject(new Error('closed before CONNACK')));
+  });
+}
