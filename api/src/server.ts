@@ -8,6 +8,7 @@ import { loadRules, openDecisions, openStore } from '@sentinel/analytics';
 import type { AnalyticsConfig, DetectionRule, Store } from '@sentinel/analytics';
 import { EventPublisher, connectNats, ensureStreams, ingestMetrics, silentLogger } from '@sentinel/ingest';
 import type { Logger, NatsConfig, PublisherConfig, StreamsConfig } from '@sentinel/ingest';
+import type { Express } from 'express';
 import type { Registry } from 'prom-client';
 import { ActionRecorder } from './actions.ts';
 import { TokenStore } from './auth/tokens.ts';
@@ -41,6 +42,8 @@ export interface ApiOptions {
 
 export interface ApiServer {
   url: string;
+  /** The express app (its router is what the OpenAPI document describes). */
+  app: Express;
   port: number;
   deps: ApiDeps;
   stream: LiveStream;
@@ -174,6 +177,7 @@ export async function startApi(o: ApiOptions): Promise<ApiServer> {
     })());
   return {
     url: `http://${o.api.host}:${port}`,
+    app,
     port,
     deps,
     stream,

@@ -85,7 +85,8 @@ function operation(r: RouteDef, components: Json): Json {
 
 export function openApiDocument(routes: readonly RouteDef[], version = '1.0.0'): Json {
   const components: Json = {};
-  components.Error = toSchema(errorSchema, 'output', components);
+  // errorSchema carries .meta({ id: 'Error' }): converting it registers components.Error
+  toSchema(errorSchema, 'output', components);
   const paths: Record<string, Json> = {};
   for (const r of routes) {
     const p = `/api/v1${openApiPath(r.path)}`;
