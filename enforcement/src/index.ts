@@ -73,3 +73,24 @@ export type {
   AuthConfig,
   PenaltyBoxConfig,
 } from './policy/index.ts';
+
+// the MQTT <-> WebSocket (WSS) bridge to the customer origin
+export {
+  startBridge,
+  bridgeConfigSchema,
+  compileRules,
+  mapTopic,
+  createBridgeMetrics,
+  HOP_PROPERTY,
+  BridgeError,
+  BridgeRuleError,
+} from './bridge/index.ts';
+export type {
+  Bridge,
+  BridgeOptions,
+  BridgeConfig,
+  BridgeMetrics,
+  MappingRule,
+  CompiledRule,
+  Direction as BridgeDirection,
+} from './bridge/index.ts';
