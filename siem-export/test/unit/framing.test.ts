@@ -9,7 +9,7 @@ import { DEFAULT_FORMAT_OPTIONS, formatters, RFC3164_MAX_BYTES, severity010 } fr
 import { expectedText, hostileEvent, hostileIncident, hostileString, rng } from '../hostile.ts';
 import { parse3164, parse5424, parseCef, parseLeef, parseQuotedPairs } from '../parsers.ts';
 
-const RUNS = 400;
+const RUNS = 250;
 const wide: FormatOptions = { ...DEFAULT_FORMAT_OPTIONS, maxValueLength: 1_000_000 };
 
 function cases(seed: number): { rec: ExportRecord; o: FormatOptions }[] {
