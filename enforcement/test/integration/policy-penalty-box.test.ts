@@ -80,11 +80,20 @@ describe('penalty box on a real NATS KV bucket', () => {
     try {
       const fired: { ban: ActiveBan; at: number }[] = [];
       box.onBan((ban) => fired.push({ ban, at: performance.now() }));
-      const sent = performance.now();
-      await put(decision('client_id', 'dev-live'));
-      const got = await waitFor('onBan', () => fired[0], { timeoutMs: 2000, intervalMs: 2 });
-      expect(got.ban.value).toBe('dev-live');
-      expect(got.at - sent).toBeLessThan(100);
+      // Five bans, one at a time: the median put-to-onBan time must be under 100 ms (one slow scheduling
+      // slice on a loaded machine does not decide it, a slow path would).
+      const delays: number[] = [];
+      for (const value of ['dev-a', 'dev-b', 'dev-c', 'dev-d', 'dev-live']) {
+        const sent = performance.now();
+        await put(decision('client_id', value));
+        const got = await waitFor(`onBan for ${value}`, () => fired.find((f) => f.ban.value === value), {
+          timeoutMs: 2000,
+          intervalMs: 1,
+        });
+        delays.push(got.at - sent);
+      }
+      delays.sort((a, b) => a - b);
+      expect(delays[2]).toBeLessThan(100);
       expect(box.check({ ip: '10.0.0.2', clientId: 'dev-live' }, Date.now())?.reason).toBe(
         'auth.brute_force',
       );
@@ -112,7 +121,15 @@ describe('penalty box on a real NATS KV bucket', () => {
         'ban lifted by unban',
         () => box.check({ ip: '10.0.0.4', certFingerprint: 'AABB' }, Date.now()) === undefined,
       );
-      expect(fired.map((f) => f.ban.value)).toEqual(['dev-live', 'eve', 'aa:bb']);
+      expect(fired.map((f) => f.ban.value)).toEqual([
+        'dev-a',
+        'dev-b',
+        'dev-c',
+        'dev-d',
+        'dev-live',
+        'eve',
+        'aa:bb',
+      ]);
     } finally {
       await follower.stop();
     }
