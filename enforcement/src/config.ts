@@ -108,6 +108,16 @@ export const enforcementConfigSchema = z
     penaltyBox: penaltyBoxConfigSchema,
   })
   .strict()
+  .superRefine((c, ctx) => {
+    // One in-process broker per node: workers would each run their own and split the topic space.
+    if (c.mode === 'embedded' && c.workers > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['workers'],
+        message: 'embedded mode runs one broker: workers must be 1',
+      });
+    }
+  })
   .prefault({});
 
 export type EnforcementConfig = z.output<typeof enforcementConfigSchema>;

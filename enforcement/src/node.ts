@@ -23,6 +23,7 @@ import type { ProxyHost } from './session/proxy-session.ts';
 import { SessionRegistry } from './session/registry.ts';
 import { createListeners } from './transport/listeners.ts';
 import type { ListenerKind, Listeners, TlsFiles } from './transport/listeners.ts';
+import { EmbeddedBroker } from './transport/embedded.ts';
 import { parseUpstream, upstreamConnector } from './transport/upstream.ts';
 
 export interface NodeDeps {
@@ -57,6 +58,7 @@ export class EnforcementNode {
   private readonly host: ProxyHost;
   private readonly log: Logger;
   private metricsServer: Server | undefined;
+  private embedded: EmbeddedBroker | undefined;
   private stopped = false;
 
   constructor(
@@ -109,6 +111,7 @@ export class EnforcementNode {
     });
     if (deps.penaltyBox) this.registry.watchBans(deps.penaltyBox);
     const open = upstreamConnector(parseUpstream(config.upstream.url, config.upstream.insecure));
+    const embedded = config.mode === 'embedded';
     this.host = {
       pipeline: this.pipeline,
       registry: this.registry,
@@ -120,7 +123,8 @@ export class EnforcementNode {
         keepAliveFactor: config.protocol.keepAliveFactor,
         allowMqtt31: config.protocol.allowMqtt31,
       },
-      openUpstream: open,
+      // Embedded mode: the in-process broker, started by listen()/startEmbedded() before any session.
+      openUpstream: embedded ? (s) => (this.embedded as EmbeddedBroker).connect(s) : () => open(),
     };
     this.listeners = createListeners(config, deps.tls, {
       accept: (device, peer) => this.accept(device, peer),
@@ -130,10 +134,17 @@ export class EnforcementNode {
 
   /** Bind the listeners (and /metrics when `withMetrics`); returns the bound ports. */
   async listen(withMetrics = true): Promise<NodePorts> {
+    await this.startEmbedded();
     const ports: NodePorts = await this.listeners.listen();
     if (withMetrics && this.config.metricsPort > 0) ports.metrics = await this.serveMetrics();
     this.log.info('enforcement node listening', { ...ports, upstream: this.config.upstream.url });
     return ports;
+  }
+
+  /** Start the in-process broker of embedded mode (idempotent; a no-op in proxy mode). */
+  async startEmbedded(): Promise<void> {
+    if (this.config.mode === 'embedded' && !this.embedded)
+      this.embedded = await EmbeddedBroker.create(this.nodeName);
   }
 
   /** A socket accepted by the cluster primary. */
@@ -180,5 +191,6 @@ export class EnforcementNode {
     this.registry.stop();
     await this.listeners.close();
     if (this.metricsServer) await new Promise<void>((r) => this.metricsServer?.close(() => r()));
+    await this.embedded?.close();
   }
 }

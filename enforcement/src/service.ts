@@ -85,6 +85,7 @@ export async function startEnforcementService(opts: EnforcementServiceOptions): 
       ...(opts.inspector ? { inspector: opts.inspector } : {}),
       ...(opts.worker ? { workerCount: opts.worker.count } : {}),
     });
+    if (opts.worker) await node.startEmbedded();
     const ports = opts.worker ? {} : await node.listen();
     return {
       node,

@@ -153,6 +153,13 @@ const aclStep: ConnectStep = (a, p) => {
   return ALLOW;
 };
 
+/** A will is a PUBLISH the broker sends later on the device's behalf: it must pass the publish ACL now. */
+const willStep: ConnectStep = (a) => {
+  const will = a.packet.will;
+  if (!will) return ALLOW;
+  return (a.ctx.acl as NonNullable<SessionContext['acl']>).canPublish(will.topic, will.retain);
+};
+
 export const connectChecks: readonly ConnectStep[] = [
   protocolStep,
   penaltyBoxStep,
@@ -160,6 +167,7 @@ export const connectChecks: readonly ConnectStep[] = [
   authenticateStep,
   certBindingStep,
   aclStep,
+  willStep,
 ];
 
 function optional<K extends string, V>(key: K, v: V | undefined): Partial<Record<K, V>> {

@@ -52,8 +52,8 @@ export interface ProxyHost {
   registry: SessionRegistry;
   metrics: NodeMetrics;
   limits: SessionLimits;
-  /** Open a connection to the upstream broker. */
-  openUpstream(): Duplex;
+  /** Open a connection to the upstream broker (or the embedded one) for `session`. */
+  openUpstream(session: ProxySession): Duplex;
 }
 
 const enum State {
@@ -285,7 +285,7 @@ export class ProxySession implements LiveSession {
   // ---- upstream → device ------------------------------------------------------------------------
 
   private openUpstream(connect: Frame): void {
-    const up = this.host.openUpstream();
+    const up = this.host.openUpstream(this);
     this.up = up;
     this.upFramer = new Framer(this.host.limits.upstreamMaxPacketSize);
     up.on('data', (chunk: Buffer) => {
