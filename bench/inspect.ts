@@ -4,8 +4,8 @@
 // matcher aedes uses). Every comparison runs in the same process, on the same inputs, back to back.
 import { createHash } from 'node:crypto';
 import qlobber from 'qlobber';
-import { TopicAclEngine } from '../enforcement/src/policy/index.ts';
-import type { SessionAcl } from '../enforcement/src/policy/index.ts';
+import { TopicAclEngine } from '@sentinel/enforcement';
+import type { SessionAcl } from '@sentinel/enforcement';
 import {
   Decoder,
   DEFAULT_RULES_FILE,

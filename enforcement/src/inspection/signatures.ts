@@ -18,6 +18,7 @@ export interface SignatureHit {
 }
 
 const NO_HITS: readonly SignatureHit[] = Object.freeze([]);
+const EMPTY = new Uint8Array(0);
 const CONTEXT_BEFORE = 16;
 const CONTEXT_AFTER = 48;
 const MAX_HITS = 8;
@@ -26,11 +27,11 @@ export class SignatureMatcher {
   private set: RuleSet;
   private readonly decoder: Decoder;
   // Per-scan state, held in fields so the hit callback is allocated once, not per message.
-  private buf: Uint8Array = new Uint8Array(0);
+  private buf: Uint8Array = EMPTY;
   private len = 0;
   private topic = '';
   private decodedPass = false;
-  private hits: SignatureHit[] = [];
+  private readonly hits: SignatureHit[] = [];
   private readonly onHit = (literal: number, end: number): boolean => this.check(literal, end);
 
   constructor(rules: RuleSet, decodeRounds = 3) {
@@ -50,14 +51,14 @@ export class SignatureMatcher {
   match(payload: Uint8Array, topic: string): readonly SignatureHit[] {
     const set = this.set;
     if (set.literals.length === 0) return NO_HITS;
-    this.hits = [];
+    this.hits.length = 0;
     this.topic = topic;
     this.run(set, payload, payload.length, false);
     const decoded = this.decoder.decode(payload);
     if (decoded !== undefined) this.run(set, decoded, decoded.length, true);
-    const hits = this.hits;
-    this.buf = new Uint8Array(0);
-    return hits.length === 0 ? NO_HITS : hits;
+    this.buf = EMPTY; // do not keep the payload alive
+    // The scratch list is reused: a clean payload (the common case) allocates nothing here.
+    return this.hits.length === 0 ? NO_HITS : this.hits.slice();
   }
 
   private run(set: RuleSet, buf: Uint8Array, len: number, decoded: boolean): void {
