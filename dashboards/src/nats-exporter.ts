@@ -21,34 +21,59 @@ export interface NatsExporterMetrics {
 
 export function natsExporterMetrics(registry: Registry = new Registry()): NatsExporterMetrics {
   const registers = [registry];
-  const g = <L extends string>(name: string, help: string, labelNames: L[] = []): Gauge<L> =>
-    new Gauge({ name, help, labelNames, registers });
   return {
     registry,
-    up: g('sentinel_nats_up', '1 when nats-server answered its monitoring endpoint on this scrape.'),
-    jetstream: g('sentinel_nats_jetstream_enabled', '1 when JetStream is enabled and answering.'),
-    connections: g('sentinel_nats_connections', 'Client connections of the nats-server (MQTT included).'),
-    streamMessages: g('sentinel_jetstream_stream_messages', 'Messages kept in a stream.', ['stream']),
-    streamBytes: g('sentinel_jetstream_stream_bytes', 'Bytes kept in a stream.', ['stream']),
-    oldestAge: g(
-      'sentinel_jetstream_stream_oldest_age_seconds',
-      'Age of the oldest message kept in a stream: the retention actually held.',
-      ['stream'],
-    ),
-    maxAge: g(
-      'sentinel_jetstream_stream_max_age_seconds',
-      'Configured maximum message age of a stream (0: none).',
-      ['stream'],
-    ),
-    consumerPending: g('sentinel_jetstream_consumer_pending', 'Messages not yet delivered to a consumer.', [
-      'stream',
-      'consumer',
-    ]),
-    consumerAckPending: g(
-      'sentinel_jetstream_consumer_ack_pending',
-      'Messages delivered to a consumer and not yet acknowledged.',
-      ['stream', 'consumer'],
-    ),
+    up: new Gauge({
+      name: 'sentinel_nats_up',
+      help: '1 when nats-server answered its monitoring endpoint on this scrape.',
+      registers,
+    }),
+    jetstream: new Gauge({
+      name: 'sentinel_nats_jetstream_enabled',
+      help: '1 when JetStream is enabled and answering.',
+      registers,
+    }),
+    connections: new Gauge({
+      name: 'sentinel_nats_connections',
+      help: 'Client connections of the nats-server (MQTT included).',
+      registers,
+    }),
+    streamMessages: new Gauge({
+      name: 'sentinel_jetstream_stream_messages',
+      help: 'Messages kept in a stream.',
+      labelNames: ['stream'],
+      registers,
+    }),
+    streamBytes: new Gauge({
+      name: 'sentinel_jetstream_stream_bytes',
+      help: 'Bytes kept in a stream.',
+      labelNames: ['stream'],
+      registers,
+    }),
+    oldestAge: new Gauge({
+      name: 'sentinel_jetstream_stream_oldest_age_seconds',
+      help: 'Age of the oldest message kept in a stream: the retention actually held.',
+      labelNames: ['stream'],
+      registers,
+    }),
+    maxAge: new Gauge({
+      name: 'sentinel_jetstream_stream_max_age_seconds',
+      help: 'Configured maximum message age of a stream (0: none).',
+      labelNames: ['stream'],
+      registers,
+    }),
+    consumerPending: new Gauge({
+      name: 'sentinel_jetstream_consumer_pending',
+      help: 'Messages not yet delivered to a consumer.',
+      labelNames: ['stream', 'consumer'],
+      registers,
+    }),
+    consumerAckPending: new Gauge({
+      name: 'sentinel_jetstream_consumer_ack_pending',
+      help: 'Messages delivered to a consumer and not yet acknowledged.',
+      labelNames: ['stream', 'consumer'],
+      registers,
+    }),
   };
 }
 
