@@ -2,9 +2,10 @@
 // of every key (the full set of active bans), then each change as it happens. Deleted or purged keys and
 // `unban` decisions lift bans; values that fail validation are skipped and logged, never applied.
 import { Kvm } from '@nats-io/kv';
-import type { KvWatchEntry } from '@nats-io/kv';
+import type { KV, KvWatchEntry } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
 import {
+  backoffDelay,
   BANS_BUCKET,
   parseBanKey,
   validateBanDecision,
@@ -41,12 +42,14 @@ export async function followBans(
   const now = opts.now ?? Date.now;
   const bucket = opts.bucket ?? BANS_BUCKET;
   let applied = 0;
-  let kvWatch: Awaited<ReturnType<Awaited<ReturnType<Kvm['open']>>['watch']>>;
+  let kv: KV;
   let pending: number;
+  type Watch = Awaited<ReturnType<KV['watch']>>;
+  let watch: Watch;
   try {
-    const kv = await new Kvm(nc).open(bucket);
+    kv = await new Kvm(nc).open(bucket);
     pending = (await kv.status()).values;
-    kvWatch = await kv.watch();
+    watch = await kv.watch();
   } catch (err) {
     throw new PolicyError(PolicyErrorCode.BansUnavailable, `could not watch the bans bucket ${bucket}`, {
       cause: err,
@@ -56,6 +59,7 @@ export async function followBans(
   let markLoaded: () => void = () => undefined;
   const loaded = new Promise<void>((resolve) => (markLoaded = resolve));
   if (pending === 0) markLoaded();
+  let stopped = false;
 
   const handle = (e: KvWatchEntry): void => {
     if (e.operation === 'DEL' || e.operation === 'PURGE') {
@@ -77,12 +81,32 @@ export async function followBans(
     if (box.apply(v.value, now())) applied += 1;
   };
 
+  // Should a watch ever end (consumer lost, bucket re-created), watch again: the new watch delivers every
+  // key's last value, delete markers included, so the box converges on the bucket again.
   const done = (async () => {
-    for await (const e of kvWatch) {
-      handle(e);
-      if (e.delta === 0) markLoaded();
+    for (let attempt = 0; ;) {
+      try {
+        for await (const e of watch) {
+          handle(e);
+          if (e.delta === 0) markLoaded();
+          attempt = 0;
+        }
+      } catch (err) {
+        log.error('ban watch failed', { error: String(err) });
+      }
+      if (stopped) return;
+      attempt += 1;
+      const delayMs = backoffDelay(attempt, 200, 10_000);
+      log.warn('ban watch ended; watching again', { attempt, delayMs });
+      await new Promise((r) => setTimeout(r, delayMs));
+      if (stopped) return;
+      try {
+        watch = await kv.watch();
+      } catch (err) {
+        log.error('could not watch the bans bucket again', { error: String(err) });
+      }
     }
-  })().catch((err: unknown) => log.error('ban watch ended', { error: String(err) }));
+  })();
 
   const timeoutMs = opts.loadTimeoutMs ?? 30_000;
   let timer: NodeJS.Timeout | undefined;
@@ -90,7 +114,8 @@ export async function followBans(
   const first = await Promise.race([loaded.then(() => 'ok' as const), timeout]);
   clearTimeout(timer);
   if (first === 'timeout') {
-    kvWatch.stop();
+    stopped = true;
+    watch.stop();
     throw new PolicyError(
       PolicyErrorCode.BansUnavailable,
       `the bans in ${bucket} did not load within ${timeoutMs} ms`,
@@ -106,8 +131,9 @@ export async function followBans(
   return {
     applied: () => applied,
     async stop() {
+      stopped = true;
       clearInterval(prune);
-      kvWatch.stop();
+      watch.stop();
       await done;
     },
   };

@@ -152,4 +152,30 @@ describe('penalty box on a real NATS KV bucket', () => {
       await follower.stop();
     }
   });
+
+  it('penalty box - keeps following the bucket across a nats-server restart', async () => {
+    const box = new MemoryPenaltyBox();
+    const follower = await followBans(nc, box);
+    try {
+      await server.stop();
+      await server.restart();
+      const fresh = await new Kvm(nc).open(BANS_BUCKET);
+      await waitFor('a put after the restart', async () => {
+        await fresh.put(
+          banKey('client_id', 'after-restart'),
+          JSON.stringify(decision('client_id', 'after-restart')),
+        );
+        return true;
+      });
+      await waitFor(
+        'ban after restart',
+        () => box.check({ ip: '10.0.0.8', clientId: 'after-restart' }, Date.now()),
+        {
+          timeoutMs: 20_000,
+        },
+      );
+    } finally {
+      await follower.stop();
+    }
+  });
 });
