@@ -102,5 +102,5 @@ describe('inspection fuzz', () => {
     // the corpus does reach both clean and blocking paths
     expect(actions.has('allow')).toBe(true);
     expect(actions.has('block')).toBe(true);
-  }, 60_000);
+  }, 120_000);
 });
