@@ -105,9 +105,15 @@ function parseRequest(body: Buffer): AuthRequest | undefined {
   return out;
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+function send(res: ServerResponse, status: number, body: unknown, started?: number): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  const headers: Record<string, string | number> = {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  };
+  // Time spent inside the service (body read, lookup, hash), so clients can tell it from network and queueing.
+  if (started !== undefined) headers['server-timing'] = `app;dur=${(performance.now() - started).toFixed(3)}`;
+  res.writeHead(status, headers);
   res.end(text);
 }
 
@@ -135,6 +141,7 @@ export async function startAuthService(opts: AuthServiceOptions): Promise<AuthSe
       return;
     }
     stats.requests += 1;
+    const started = performance.now();
     if (!authorized(req, token)) {
       send(res, 401, { error: 'bad token' });
       return;
@@ -147,7 +154,7 @@ export async function startAuthService(opts: AuthServiceOptions): Promise<AuthSe
     const answer = await store.check(parsed);
     if (answer.allow) stats.allowed += 1;
     else stats.denied += 1;
-    send(res, 200, answer);
+    send(res, 200, answer, started);
   };
 
   const server: Server = createServer({ keepAlive: true, keepAliveTimeout: 60_000 }, (req, res) => {

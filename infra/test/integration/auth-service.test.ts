@@ -132,4 +132,30 @@ describe('reference auth service on MariaDB', () => {
     const [rows] = await svc.pool.query("SELECT COUNT(*) AS n FROM devices WHERE client_id LIKE 'pop-%'");
     expect(Number((rows as { n: number }[])[0]?.n)).toBe(20_000);
   });
+
+  it('auth service - 500 random and mutated request bodies get 200 or 400, never a 500 or a hang', async () => {
+    const base = JSON.stringify({ clientId: 'dev-x', username: 'u', password: 'p', ip: '127.0.0.1' });
+    let seed = 3;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const statuses = new Set<number>();
+    for (let i = 0; i < 500; i++) {
+      const b = Buffer.from(base);
+      for (let k = 0, n = 1 + rnd(6); k < n; k++) b[rnd(b.length)] = rnd(256);
+      const body = i % 5 === 0 ? Buffer.from(Array.from({ length: rnd(200) }, () => rnd(256))) : b;
+      const res = await fetch(svc.url, {
+        method: 'POST',
+        headers: { authorization: 'Bearer tkn' },
+        body,
+        signal: AbortSignal.timeout(5000),
+      });
+      await res.arrayBuffer();
+      statuses.add(res.status);
+    }
+    expect([...statuses].every((st) => st === 200 || st === 400)).toBe(true);
+    expect(svc.stats.errors).toBe(0);
+    expect((await post({ clientId: 'nobody', password: 'x' })).json.reason).toBe('auth.unknown_client');
+  });
 });
