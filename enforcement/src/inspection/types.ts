@@ -27,6 +27,11 @@ export interface Finding {
   /** Rule id, name, technique, what matched (safe to display) and the values that tripped it. */
   rule: EventRule;
   message: string;
+  /**
+   * Decides the outcome but is not reported: repeats within one second of a flood would otherwise be one
+   * event per dropped message. `resultOf` leaves quiet findings out of `findings`.
+   */
+  quiet?: boolean;
 }
 
 export interface InspectionResult {
@@ -80,7 +85,7 @@ export function resultOf(findings: Finding[]): InspectionResult {
     verdict: denies
       ? { ok: false, reason: top.reason, rule: top.rule, severity: top.severity, message: top.message }
       : ALLOW,
-    findings,
+    findings: findings.some((f) => f.quiet === true) ? findings.filter((f) => f.quiet !== true) : findings,
   };
 }
 

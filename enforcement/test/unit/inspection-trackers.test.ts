@@ -125,7 +125,7 @@ describe('MQTT threat trackers', () => {
     expect(e.subscribe(session(), ['a/6'], T0 + 60_000).action).toBe('allow');
   });
 
-  it('a QoS 1/2 flood is dropped; QoS 0 does not count', () => {
+  it('a QoS 1/2 flood is dropped, reported once per second; QoS 0 does not count', () => {
     const e = engine({ qosFloodPerS: 5 });
     for (let i = 0; i < 20; i++) expect(e.publish(session(), msg({ qos: 0 }), T0 + i).action).toBe('allow');
     for (let i = 0; i < 5; i++) expect(e.publish(session(), msg({ qos: 1 }), T0 + i).action).toBe('allow');
@@ -133,6 +133,14 @@ describe('MQTT threat trackers', () => {
       action: 'drop',
       findings: [{ reason: 'threat.qos_flood' }],
     });
+    // further drops in the same second are not reported again, but still dropped
+    const again = e.publish(session(), msg({ qos: 1 }), T0 + 7);
+    expect(again).toMatchObject({ action: 'drop', verdict: { ok: false, reason: 'threat.qos_flood' } });
+    expect(again.findings).toEqual([]);
+    // a second later the window has slid: the next flood is reported again
+    for (let i = 0; i < 5; i++)
+      expect(e.publish(session(), msg({ qos: 1 }), T0 + 1500 + i).action).toBe('allow');
+    expect(e.publish(session(), msg({ qos: 1 }), T0 + 1506).findings).toHaveLength(1);
   });
 
   it('repeated PUBREL for one packet id is a QoS 2 loop; a completed flow resets it', () => {

@@ -41,21 +41,22 @@ export class QosTracker {
     const sec = Math.floor(now / 1000);
     const first = c.flaggedSecond !== sec;
     c.flaggedSecond = sec;
-    out.push(
-      finding(
-        'threat.qos_flood',
-        'drop',
-        'drop',
-        REASONS['threat.qos_flood'].severity,
-        {
-          id: 'threat.qos_flood',
-          name: 'QoS 1/2 PUBLISH flood',
-          technique: 'T1499',
-          values: { rate, limit: this.cfg.qosFloodPerS, qos, firstInSecond: first },
-        },
-        `${rate} QoS ${qos} PUBLISH in the last second (limit ${this.cfg.qosFloodPerS}/s): dropped`,
-      ),
+    const f = finding(
+      'threat.qos_flood',
+      'drop',
+      'drop',
+      REASONS['threat.qos_flood'].severity,
+      {
+        id: 'threat.qos_flood',
+        name: 'QoS 1/2 PUBLISH flood',
+        technique: 'T1499',
+        values: { rate, limit: this.cfg.qosFloodPerS, qos },
+      },
+      `${rate} QoS ${qos} PUBLISH in the last second (limit ${this.cfg.qosFloodPerS}/s): dropped`,
     );
+    // Every message over the limit is dropped; only the first drop of each second becomes an event.
+    if (!first) f.quiet = true;
+    out.push(f);
   }
 
   /** A PUBREC / PUBREL / DUP PUBLISH for `packetId`: repeated past the limit it is a redelivery loop. */
