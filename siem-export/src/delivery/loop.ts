@@ -107,35 +107,47 @@ export class SourceLoop {
     lagTimer.unref();
     const d = this.d.cfg.delivery;
     // consume() keeps pull requests open, so a record is handed over at most batchWaitMs after it arrives.
-    const messages = await consumer.consume({ max_messages: d.batchSize * 2, expires: 1000 });
+    const messages = await consumer.consume({ max_messages: Math.max(d.batchSize * 4, 1000), expires: 1000 });
     this.messages = messages;
     const it = messages[Symbol.asyncIterator]();
     let next = it.next();
     let buf: JsMsg[] = [];
     let deadline = 0;
+    // One timer at a time: the batch deadline while a batch fills, else the next confirmation or an idle tick.
+    let tick: { promise: Promise<'tick'>; cancel: () => void } | undefined;
     try {
       while (!this.stopped) {
-        await this.settle();
-        const now = Date.now();
-        const head = this.unconfirmed[0];
-        const wait = buf.length > 0 ? deadline - now : head ? head.at + d.confirmMs - now : 1000;
-        const tick = this.timer(Math.max(0, wait));
+        if (buf.length === 0) await this.settle();
+        if (!tick) {
+          const now = Date.now();
+          const head = this.unconfirmed[0];
+          const wait = buf.length > 0 ? deadline - now : head ? head.at + d.confirmMs - now : 1000;
+          tick = this.timer(Math.max(0, wait));
+        }
         // `next` survives a tick: the record it resolves to joins a later batch
         const r = await Promise.race([next, tick.promise]);
-        tick.cancel();
-        if (r !== 'tick') {
+        if (r === 'tick') {
+          tick = undefined;
+        } else {
           if (r.done) break;
-          if (buf.length === 0) deadline = Date.now() + d.batchWaitMs;
+          if (buf.length === 0) {
+            deadline = Date.now() + d.batchWaitMs;
+            tick.cancel();
+            tick = undefined;
+          }
           buf.push(r.value);
           next = it.next();
           if (buf.length < d.batchSize) continue;
         }
         if (buf.length > 0 && (buf.length >= d.batchSize || Date.now() >= deadline)) {
+          tick?.cancel();
+          tick = undefined;
           const batch = buf;
           buf = [];
           await this.process(batch);
         }
       }
+      tick?.cancel();
       if (!this.stopped) throw new Error(`consumer ${this.d.source.durable} stopped delivering`);
       for (const m of buf) m.nak();
       await this.drain();

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRsyslog, tempDir } from '@sentinel/infra';
 import type { Rsyslog } from '@sentinel/infra';
-import { makeEncoder, SinkRunner } from '../../src/index.ts';
+import { exportMetrics, makeEncoder, SinkRunner } from '../../src/index.ts';
 import type { ExportRecord, SinkConfig } from '../../src/index.ts';
 import {
   cefId,
@@ -103,7 +103,8 @@ describe('syslog sinks against a real rsyslog', () => {
       port: rs.ports.tcp,
       filters: { source: 'events' },
     });
-    const runner = new SinkRunner({ nc: kit.nc, cfg, log: kit.log });
+    const metrics = exportMetrics();
+    const runner = new SinkRunner({ nc: kit.nc, cfg, log: kit.log, metrics });
     const before = rs.lines('tcp').length;
     await runner.start();
     try {
@@ -138,6 +139,9 @@ describe('syslog sinks against a real rsyslog', () => {
       // At least once: nothing missing; order: the first arrival of each id follows the publish order.
       const firstSeen = [...new Set(seen())];
       expect(firstSeen).toEqual(all.map((e) => e.id));
+      // The outage was real: sends failed while rsyslog was down.
+      const failed = (await metrics.failed.get()).values.find((v) => v.labels.sink === 'tcp_outage')?.value ?? 0;
+      expect(failed).toBeGreaterThan(0);
     } finally {
       await runner.stop();
     }

@@ -1,0 +1,178 @@
+// npm run bench -- export
+// cef_tcp_events_per_s: decision events already in SENTINEL_EVENTS are read by one sink (its durable
+//   consumer), formatted as CEF inside an RFC 5424 header and written over TCP (octet counting) to a
+//   local rsyslogd, in one process; the clock stops when rsyslog has written the last line to its file.
+// cef_format_events_per_s: the CEF formatter alone, for reference.
+// delivered_ratio: events published while rsyslog is stopped and started again; unique events rsyslog
+//   wrote divided by events published (1.0: none lost).
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  connectNats,
+  ensureStreams,
+  EventPublisher,
+  makeEvent,
+  natsConfigSchema,
+  publisherConfigSchema,
+  silentLogger,
+  streamsConfigSchema,
+} from '@sentinel/ingest';
+import type { DecisionEventV1, ReasonCode } from '@sentinel/ingest';
+import { sleep, startNats, startRsyslog, tempDir } from '@sentinel/infra';
+import {
+  DEFAULT_FORMAT_OPTIONS,
+  formatters,
+  makeEncoder,
+  sinkConfigSchema,
+  SinkRunner,
+} from '@sentinel/siem-export';
+import { metric, progress } from './_report.ts';
+
+const SUITE = 'export';
+const N = Number(process.env.SENTINEL_BENCH_EXPORT_EVENTS ?? 200_000);
+const OUTAGE_N = 20_000;
+const REASONS: ReasonCode[] = [
+  'auth.bad_credentials',
+  'rate.per_ip',
+  'acl.publish_denied',
+  'inspect.sqli',
+  'connect.accepted',
+];
+
+function event(i: number): DecisionEventV1 {
+  return makeEvent({
+    node: 'edge-1',
+    reason: REASONS[i % REASONS.length] as ReasonCode,
+    subject: {
+      clientId: `dev-${i % 5000}`,
+      username: `user-${i % 300}`,
+      ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+      port: 1024 + (i % 60000),
+    },
+    mqtt: { packetType: 'publish', topic: `plant/line${i % 12}/dev-${i % 5000}/telemetry`, qos: 1 },
+    message: `decision ${i}`,
+  });
+}
+
+function lineCount(file: string): number {
+  try {
+    const buf = readFileSync(file);
+    let n = 0;
+    for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) n++;
+    return n;
+  } catch {
+    return 0;
+  }
+}
+
+/** Wait until rsyslog's file holds `bytes` bytes (the exact size of the expected lines): cheap to poll. */
+async function waitBytes(file: string, bytes: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const size = statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+    if (size >= bytes) return Date.now();
+    await sleep(10);
+  }
+  throw new Error(
+    `rsyslog wrote ${lineCount(file)} lines (${statSync(file, { throwIfNoEntry: false })?.size ?? 0} of ${bytes} bytes) within ${timeoutMs} ms`,
+  );
+}
+
+async function publishAll(p: EventPublisher, events: DecisionEventV1[]): Promise<void> {
+  for (let i = 0; i < events.length; i++) {
+    p.publish(events[i] as DecisionEventV1);
+    if (i % 5000 === 4999) await sleep(0);
+  }
+  if (!(await p.flush(120_000))) throw new Error('publisher did not flush');
+}
+
+function formatOnly(events: DecisionEventV1[]): void {
+  const o = { ...DEFAULT_FORMAT_OPTIONS, hostname: 'bench' };
+  const t0 = performance.now();
+  let bytes = 0;
+  for (const value of events) bytes += formatters.cef({ type: 'event', value }, o).length;
+  const s = (performance.now() - t0) / 1000;
+  metric(SUITE, 'cef_format_events_per_s', events.length / s, 'events/s', { bytes });
+}
+
+async function main(): Promise<void> {
+  const tmp = tempDir('sentinel-bench-export-');
+  const nats = await startNats({ dir: join(tmp.dir, 'nats'), mqttPort: 0 });
+  const rs = await startRsyslog({ dir: join(tmp.dir, 'rsyslog'), listeners: ['tcp'] });
+  const nc = await connectNats(natsConfigSchema.parse({ servers: [nats.url] }), { component: 'bench' });
+  try {
+    await ensureStreams(nc, streamsConfigSchema.parse({}));
+    const publisher = new EventPublisher({
+      nc,
+      name: 'bench',
+      dataDir: tmp.dir,
+      config: publisherConfigSchema.parse({}),
+    });
+    const events = Array.from({ length: N }, (_, i) => event(i));
+    formatOnly(events);
+    progress(SUITE, `publishing ${N} events into SENTINEL_EVENTS ...`);
+    await publishAll(publisher, events);
+
+    const cfg = sinkConfigSchema.parse({
+      name: 'bench_tcp',
+      kind: 'syslog-tcp',
+      format: 'cef',
+      port: rs.ports.tcp,
+      filters: { source: 'events' },
+      delivery: { batchSize: 2000, batchWaitMs: 5 },
+      formatOptions: { hostname: 'bench' },
+    });
+    const encode = makeEncoder(cfg);
+    const expectedBytes = events.reduce(
+      (a, value) => a + Buffer.byteLength(encode({ type: 'event', value }).text) + 1,
+      0,
+    );
+    const runner = new SinkRunner({ nc, cfg, log: silentLogger });
+    progress(SUITE, 'delivering as CEF over TCP to rsyslog ...');
+    const t0 = Date.now();
+    await runner.start();
+    const t1 = await waitBytes(rs.files.tcp, expectedBytes, 150_000);
+    const rate = N / ((t1 - t0) / 1000);
+    metric(SUITE, 'cef_tcp_events_per_s', rate, 'events/s', { events: N, written: lineCount(rs.files.tcp) });
+
+    progress(SUITE, `outage: ${OUTAGE_N} events while rsyslog is stopped and started again ...`);
+    const before = lineCount(rs.files.tcp);
+    const outage = Array.from({ length: OUTAGE_N }, (_, i) => event(N + i));
+    const half = OUTAGE_N / 2;
+    await publishAll(publisher, outage.slice(0, half / 2));
+    await rs.stop();
+    await publishAll(publisher, outage.slice(half / 2, half + half / 2));
+    await sleep(2000);
+    await rs.restart();
+    await publishAll(publisher, outage.slice(half + half / 2));
+    const wanted = new Set(outage.map((e) => e.id));
+    const deadline = Date.now() + 60_000;
+    let got = new Set<string>();
+    while (Date.now() < deadline) {
+      const text = readFileSync(rs.files.tcp, 'utf8');
+      got = new Set(
+        [...text.matchAll(/externalId=([0-9A-Z]{26})/g)]
+          .map((m) => m[1] as string)
+          .filter((id) => wanted.has(id)),
+      );
+      if (got.size === wanted.size) break;
+      await sleep(250);
+    }
+    const written = lineCount(rs.files.tcp) - before;
+    metric(SUITE, 'delivered_ratio', got.size / OUTAGE_N, 'ratio', {
+      published: OUTAGE_N,
+      unique: got.size,
+      lines: written,
+      duplicates: written - got.size,
+    });
+    await runner.stop();
+    await publisher.close();
+  } finally {
+    await nc.close().catch(() => undefined);
+    await rs.stop();
+    await nats.stop();
+    tmp.cleanup();
+  }
+}
+
+await main();
