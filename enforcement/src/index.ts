@@ -94,3 +94,7 @@ export type {
   CompiledRule,
   Direction as BridgeDirection,
 } from './bridge/index.ts';
+
+// inspection metrics (the dashboards' tests serve them with the node's)
+export { inspectionMetrics } from './inspection/index.ts';
+export type { InspectionMetrics } from './inspection/index.ts';
