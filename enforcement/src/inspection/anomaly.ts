@@ -73,6 +73,8 @@ interface IpConnects {
   second: WindowCounter;
   /** Seconds (ms of their start) in which the rate was exceeded, within the flood window. */
   overSeconds: number[];
+  /** `reason@second` last reported: repeats within the same second are quiet (still refused). */
+  lastReport: string;
 }
 
 /** CONNECTs per source IP: over the rate → refuse and flag; over it for several seconds → CONNECT flood. */
@@ -88,7 +90,11 @@ export class ConnectRateTracker {
   }
 
   connect(ip: string, now: number): Finding | undefined {
-    const s = this.ips.upsert(ip, () => ({ second: new WindowCounter(1000, 10), overSeconds: [] }));
+    const s = this.ips.upsert(ip, () => ({
+      second: new WindowCounter(1000, 10),
+      overSeconds: [],
+      lastReport: '',
+    }));
     const rate = s.second.add(now);
     if (rate <= this.cfg.connectRatePerS) return undefined;
     const sec = Math.floor(now / 1000) * 1000;
@@ -102,24 +108,33 @@ export class ConnectRateTracker {
       secondsOver: s.overSeconds.length,
       windowS: this.cfg.connectFloodWindowS,
     };
-    if (s.overSeconds.length >= this.cfg.connectFloodSeconds) {
-      return finding(
-        'threat.connect_flood',
-        'deny',
-        'block',
-        REASONS['threat.connect_flood'].severity,
-        { id: 'threat.connect_flood', name: 'CONNECT flood from one source', technique: 'T0814', values },
-        `CONNECT flood from ${ip}: over ${this.cfg.connectRatePerS}/s in ${s.overSeconds.length} of the last ${this.cfg.connectFloodWindowS} s`,
-      );
-    }
-    return finding(
-      'anomaly.connect_rate',
-      'flag',
-      'block',
-      REASONS['anomaly.connect_rate'].severity,
-      { id: 'anomaly.connect_rate', name: 'Connection rate from one source', technique: 'T1499', values },
-      `${rate} CONNECTs in the last second from ${ip} (limit ${this.cfg.connectRatePerS}/s): rate-limited`,
-    );
+    const f =
+      s.overSeconds.length >= this.cfg.connectFloodSeconds
+        ? finding(
+            'threat.connect_flood',
+            'deny',
+            'block',
+            REASONS['threat.connect_flood'].severity,
+            { id: 'threat.connect_flood', name: 'CONNECT flood from one source', technique: 'T0814', values },
+            `CONNECT flood from ${ip}: over ${this.cfg.connectRatePerS}/s in ${s.overSeconds.length} of the last ${this.cfg.connectFloodWindowS} s`,
+          )
+        : finding(
+            'anomaly.connect_rate',
+            'flag',
+            'block',
+            REASONS['anomaly.connect_rate'].severity,
+            {
+              id: 'anomaly.connect_rate',
+              name: 'Connection rate from one source',
+              technique: 'T1499',
+              values,
+            },
+            `${rate} CONNECTs in the last second from ${ip} (limit ${this.cfg.connectRatePerS}/s): rate-limited`,
+          );
+    const key = `${f.reason}@${sec}`;
+    if (s.lastReport === key) f.quiet = true;
+    s.lastReport = key;
+    return f;
   }
 }
 

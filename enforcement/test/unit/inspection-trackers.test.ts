@@ -66,19 +66,28 @@ describe('payload anomalies', () => {
     ).toBe('allow');
   });
 
-  it('connection rate over the limit is refused and flagged; sustained, it is a CONNECT flood', () => {
+  it('connection rate over the limit is refused and flagged once a second; sustained, it is a CONNECT flood', () => {
     const e = engine({ connectRatePerS: 10, connectFloodSeconds: 3 });
     for (let i = 0; i < 10; i++) expect(e.connectAttempt('10.9.9.9', T0 + i).action).toBe('allow');
     const over = e.connectAttempt('10.9.9.9', T0 + 20);
     expect(over).toMatchObject({
       action: 'block',
-      findings: [{ reason: 'anomaly.connect_rate', decision: 'flag' }],
+      verdict: { ok: false, reason: 'anomaly.connect_rate' },
+      findings: [
+        { reason: 'anomaly.connect_rate', decision: 'flag', rule: { values: { rate: 11, limit: 10 } } },
+      ],
     });
+    // refused again in the same second, but not reported again
+    expect(e.connectAttempt('10.9.9.9', T0 + 21)).toMatchObject({ action: 'block', findings: [] });
     expect(e.connectAttempt('10.9.9.8', T0 + 20).action).toBe('allow');
-    let last = over;
-    for (let s = 1; s <= 2; s++)
-      for (let i = 0; i < 12; i++) last = e.connectAttempt('10.9.9.9', T0 + s * 1000 + i);
-    expect(last.findings[0]?.reason).toBe('threat.connect_flood');
+    const reported: string[] = [];
+    for (let s = 1; s <= 2; s++) {
+      for (let i = 0; i < 12; i++) {
+        const r = e.connectAttempt('10.9.9.9', T0 + s * 1000 + i);
+        reported.push(...r.findings.map((f) => f.reason));
+      }
+    }
+    expect(reported).toEqual(['anomaly.connect_rate', 'threat.connect_flood']);
   });
 
   it('per-client baselines flag a size jump and a rate jump only after warm-up', () => {
