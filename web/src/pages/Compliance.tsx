@@ -148,7 +148,7 @@ function Preview({ r }: { r: ComplianceReport }) {
           </span>
         ))}
       </div>
-      <table className="table" aria-label="Requirement statuses">
+      <table className="table requirements" aria-label="Requirement statuses">
         <thead>
           <tr>
             <th scope="col">Requirement</th>

@@ -13,6 +13,8 @@ import { DEFAULT_FORM, matchesForm, mergeLive, toQuery } from './incidentFilter.
 import type { IncidentForm } from './incidentFilter.ts';
 
 export const PAGE_SIZE = 25;
+/** Rows of space kept for the table, so the first live arrivals do not push the pager down. */
+const RESERVED_ROWS = 10;
 
 const COLUMNS: { key: IncidentSort | null; label: string; className?: string }[] = [
   { key: 'severity', label: 'Severity' },
@@ -138,7 +140,7 @@ export function IncidentsPage() {
       {page.error !== undefined && <ErrorState error={page.error} retry={page.reload} />}
       {rows === undefined && page.error === undefined && <Loading rows={8} />}
       {rows !== undefined && (
-        <div className="table-wrap incidents-table" style={{ minHeight: `${(PAGE_SIZE + 1) * 38}px` }}>
+        <div className="table-wrap incidents-table" style={{ minHeight: `${RESERVED_ROWS * 48 + 40}px` }}>
           <table className="table" aria-label="Incidents" aria-rowcount={rows.length}>
             <thead>
               <tr>

@@ -64,11 +64,12 @@ export function MitrePage() {
         {(d) => {
           const max = Math.max(0, ...d.techniques.map((t) => t.incidents));
           const covered = d.techniques.filter((t) => t.covered).length;
+          const total = d.techniques.reduce((n, t) => n + t.incidents, 0);
           return (
             <>
               <p className="muted">
-                {covered} of {d.techniques.length} techniques covered by rules ·{' '}
-                {d.techniques.reduce((n, t) => n + t.incidents, 0)} incidents in the range
+                {covered} of {d.techniques.length} techniques covered by rules · {total}{' '}
+                {total === 1 ? 'incident' : 'incidents'} in the range
               </p>
               <div className="heatmap" role="list" aria-label="Techniques by tactic">
                 {groupByTactic(d.techniques).map((g) => (
