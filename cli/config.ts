@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { natsConfigSchema, parseConfig, publisherConfigSchema, streamsConfigSchema } from '@sentinel/ingest';
 import { analyticsConfigSchema } from '@sentinel/analytics';
 import { authServiceConfigSchema } from '@sentinel/infra';
-import { enforcementConfigSchema } from '@sentinel/enforcement';
+import { bridgeConfigSchema, enforcementConfigSchema } from '@sentinel/enforcement';
 import { z } from 'zod';
 
 const port = z.number().int().min(1).max(65535);
@@ -52,6 +52,8 @@ export const sentinelConfigSchema = z
     authService: authServiceConfigSchema,
     /** The enforcement node: listeners, upstream, protocol limits, rate limits, ACLs, auth, bans (enforcement/README.md). */
     enforcement: enforcementConfigSchema,
+    /** The MQTT <-> WSS bridge to the customer origin: brokers, mapping rules, backoff (enforcement/README.md). */
+    bridge: bridgeConfigSchema,
   })
   .strict();
 

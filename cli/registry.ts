@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { SentinelConfig } from './config.ts';
 import { registerAnalytics } from './commands/analytics.ts';
 import { registerAuthService } from './commands/auth-service.ts';
+import { registerBridge } from './commands/bridge.ts';
 import { registerEnforce } from './commands/enforce.ts';
 import { analyticsService } from './services/analytics.ts';
 import { authServiceService } from './services/auth-service.ts';
@@ -20,7 +21,12 @@ export interface CommandContext {
 export type RegisterCommand = (program: Command, ctx: CommandContext) => void;
 
 /** Subcommands besides up, config and docs. */
-export const commands: RegisterCommand[] = [registerAnalytics, registerAuthService, registerEnforce];
+export const commands: RegisterCommand[] = [
+  registerAnalytics,
+  registerAuthService,
+  registerEnforce,
+  registerBridge,
+];
 
 /** Services of `sentinel up`, in start order. */
 export const services: StackService[] = [
