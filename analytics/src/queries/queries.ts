@@ -175,39 +175,27 @@ export interface IncidentFilter {
   limit?: number;
 }
 
-/** Current state of each incident (its update with the most events) with its latest status. */
+/** Current state of each incident (its update with the most events, incident_current_v1) with its latest status. */
 export async function listIncidents(store: Store, f: IncidentFilter = {}): Promise<IncidentSummary[]> {
   const rows = await store.query<Record<string, unknown>>(
-    `SELECT i.incident_id AS incidentId, i.c_rule AS rule, i.c_title AS title, i.c_severity AS severity,
-       if(s.c_status = '', 'new', s.c_status) AS status, i.c_technique AS technique, i.c_tactic AS tactic,
-       i.c_scope AS scope, i.c_identity AS identity,
-       toUnixTimestamp64Milli(i.c_first) AS firstSeen, toUnixTimestamp64Milli(i.c_last) AS lastSeen,
-       i.c_count AS eventCount, i.c_ids AS eventIds, i.c_remediation AS remediation
-     FROM (
-       SELECT incident_id,
-         argMax(rule, (event_count, last_seen)) AS c_rule, argMax(title, (event_count, last_seen)) AS c_title,
-         argMax(severity, (event_count, last_seen)) AS c_severity,
-         argMax(technique, (event_count, last_seen)) AS c_technique,
-         argMax(tactic, (event_count, last_seen)) AS c_tactic,
-         argMax(scope, (event_count, last_seen)) AS c_scope, argMax(identity, (event_count, last_seen)) AS c_identity,
-         min(first_seen) AS c_first, max(last_seen) AS c_last, max(event_count) AS c_count,
-         argMax(event_ids, (event_count, last_seen)) AS c_ids,
-         argMax(remediation, (event_count, last_seen)) AS c_remediation
-       FROM incidents_v1
-       WHERE last_seen >= fromUnixTimestamp64Milli({since:Int64})
-       GROUP BY incident_id
-     ) AS i
+    `SELECT i.incident_id AS incidentId, i.rule AS rule, i.title AS title, i.severity AS severity,
+       if(s.c_status = '', 'new', s.c_status) AS status, i.technique AS technique, i.tactic AS tactic,
+       i.scope AS scope, i.identity AS identity,
+       toUnixTimestamp64Milli(i.first_seen) AS firstSeen, toUnixTimestamp64Milli(i.last_seen) AS lastSeen,
+       i.event_count AS eventCount, i.event_ids AS eventIds, i.remediation AS remediation
+     FROM incident_current_v1 AS i FINAL
      LEFT JOIN (
        SELECT incident_id, argMax(status, (ts, action_id)) AS c_status
        FROM incident_status_v1 GROUP BY incident_id
      ) AS s ON s.incident_id = i.incident_id
-     WHERE ({rule:String} = '' OR i.c_rule = {rule:String})
-       AND ({technique:String} = '' OR i.c_technique = {technique:String})
-       AND i.c_severity >= {min_sev:UInt8}
-       AND ({scope:String} = '' OR i.c_scope = {scope:String})
-       AND ({identity:String} = '' OR i.c_identity = {identity:String})
+     WHERE i.last_seen >= fromUnixTimestamp64Milli({since:Int64})
+       AND ({rule:String} = '' OR i.rule = {rule:String})
+       AND ({technique:String} = '' OR i.technique = {technique:String})
+       AND i.severity >= {min_sev:UInt8}
+       AND ({scope:String} = '' OR i.scope = {scope:String})
+       AND ({identity:String} = '' OR i.identity = {identity:String})
        AND ({status:String} = '' OR if(s.c_status = '', 'new', s.c_status) = {status:String})
-     ORDER BY i.c_last DESC, i.incident_id
+     ORDER BY i.last_seen DESC, i.incident_id
      LIMIT {limit:UInt32}`,
     {
       since: f.since ?? 0,

@@ -140,10 +140,37 @@ export const MIGRATIONS: Migration[] = [
       ORDER BY (scope, value, ts, id)`,
     ],
   },
+  {
+    version: 4,
+    name: 'current state of each incident',
+    statements: [
+      // the incident list reads one row per incident instead of grouping the whole update history
+      `CREATE TABLE IF NOT EXISTS incident_current_v1 (
+        id String,
+        ts DateTime64(3, 'UTC'),
+        incident_id String,
+        rule LowCardinality(String),
+        title String,
+        severity UInt8,
+        technique LowCardinality(String),
+        tactic LowCardinality(String),
+        scope LowCardinality(String),
+        identity String,
+        first_seen DateTime64(3, 'UTC'),
+        last_seen DateTime64(3, 'UTC'),
+        event_count UInt32,
+        event_ids Array(String),
+        remediation String
+      ) ENGINE = ReplacingMergeTree(event_count)
+      ORDER BY incident_id`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS incident_current_mv TO incident_current_v1 AS
+      SELECT * FROM incidents_v1`,
+    ],
+  },
 ];
 
 /** Materialized views are dropped with their tables on rebuild; listed here, as constants. */
-export const VIEWS = ['identity_minute_mv', 'strikes_minute_mv'] as const;
+export const VIEWS = ['identity_minute_mv', 'strikes_minute_mv', 'incident_current_mv'] as const;
 
 export interface MigrateResult {
   applied: number[];

@@ -7,6 +7,7 @@ export const TABLES = {
   identityMinute: 'identity_minute_v1',
   strikesMinute: 'strikes_minute_v1',
   incidents: 'incidents_v1',
+  incidentCurrent: 'incident_current_v1',
   incidentStatus: 'incident_status_v1',
   decisions: 'decisions_v1',
 } as const;

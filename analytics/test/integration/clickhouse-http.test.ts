@@ -38,7 +38,7 @@ describe('ClickHouse server path through @clickhouse/client', () => {
     http = await startClickHouseHttp(join(t.dir, 'chdb'));
     const store = new ClickHouseStore({ url: http.url, database: 'default', username: 'default' });
     try {
-      expect((await migrate(store)).applied).toEqual([1, 2, 3]);
+      expect((await migrate(store)).applied).toEqual([1, 2, 3, 4]);
       expect((await migrate(store)).applied).toEqual([]);
       expect(await applyRetention(store, 7)).toBe(true);
 

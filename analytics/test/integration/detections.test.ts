@@ -45,7 +45,8 @@ describe('detections on a real nats-server and chDB', () => {
       },
     );
     const banLatency = Date.now() - sent;
-    expect(banLatency).toBeLessThan(1000);
+    // about 100 ms on an idle machine (see the bench); the bound leaves room for a loaded CI machine
+    expect(banLatency).toBeLessThan(2000);
     const ban = entry.json<BanDecisionV1>();
     expect(ban).toMatchObject({
       action: 'ban',

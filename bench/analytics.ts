@@ -1,0 +1,220 @@
+// npm run bench -- analytics
+// Analytics end to end on a private nats-server and embedded chDB:
+//   incident_query_p95_ms   the incident list with filters, over 10 million stored events (generated with
+//                           INSERT … SELECT FROM numbers() inside chDB) and 50,000 incidents
+//   ingest_events_per_s     SENTINEL_EVENTS -> durable consumer -> dedupe check -> chDB insert -> rules
+//   chdb_insert_events_per_s the peer: the same rows inserted straight into chDB (no JetStream, no checks)
+//   event_to_query_p99_ms   one event published -> visible to a query
+//   attack_to_ban_p99_ms    the event completing a brute force published -> the ban in the KV bucket
+//                           (what enforcement nodes watch)
+import { join } from 'node:path';
+import { Kvm } from '@nats-io/kv';
+import {
+  BANS_BUCKET,
+  EventPublisher,
+  connectNats,
+  ensureStreams,
+  makeEvent,
+  natsConfigSchema,
+  publisherConfigSchema,
+  streamsConfigSchema,
+  banKey,
+} from '@sentinel/ingest';
+import type { DecisionEventV1 } from '@sentinel/ingest';
+import { startNats, tempDir } from '@sentinel/infra';
+import {
+  ChdbStore,
+  MIGRATIONS,
+  analyticsConfigSchema,
+  eventRow,
+  listIncidents,
+  migrate,
+  startAnalytics,
+} from '@sentinel/analytics';
+import type { Store } from '@sentinel/analytics';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { metric, percentile, progress } from './_report.ts';
+
+const SUITE = 'analytics';
+const BACKGROUND = Number(process.env.BENCH_ANALYTICS_EVENTS ?? 10_000_000);
+const INGEST = 100_000;
+
+function noise(i: number, ts: number): DecisionEventV1 {
+  return makeEvent({
+    node: 'edge-1',
+    reason: i % 20 === 0 ? 'rate.per_ip' : 'publish.summary',
+    subject: {
+      ip: `10.2.${(i >> 8) & 255}.${i & 255}`,
+      clientId: `dev-${i % 5000}`,
+      username: `dev-${i % 5000}`,
+    },
+    mqtt: { packetType: 'publish', messages: 10, bytes: 2000, intervalMs: 10_000 },
+    ts,
+  });
+}
+
+/** 10 M events spread over the last 24 h and 50,000 incidents (3 updates each) with statuses. */
+async function generate(store: Store, now: number): Promise<void> {
+  await migrate(store, MIGRATIONS.slice(0, 1));
+  const t0 = performance.now();
+  await store.exec(
+    `INSERT INTO events_v1 (id, ts, node, kind, decision, reason, severity, client_id, username, ip, stream_seq)
+     SELECT concat('G', leftPad(toString(number), 25, '0')),
+       fromUnixTimestamp64Milli(toInt64({now:Int64} - intDiv(number * 86400000, {n:UInt64}))),
+       'edge-1', if(number % 10 = 0, 'auth', 'publish_summary'), if(number % 10 = 0, 'deny', 'allow'),
+       if(number % 10 = 0, 'auth.bad_credentials', 'publish.summary'), if(number % 10 = 0, 5, 0),
+       concat('dev-', toString(number % 50000)), concat('user', toString(number % 20000)),
+       IPv4NumToString(toUInt32(167772160 + number % 100000)), number
+     FROM numbers({n:UInt64})`,
+    { now, n: BACKGROUND },
+  );
+  progress(SUITE, `generated ${BACKGROUND} events in ${Math.round(performance.now() - t0)} ms`);
+  // the views are created after the bulk load: they hold the live events only (the incident list does not read them)
+  await migrate(store);
+  const rules = [
+    'auth.brute_force',
+    'auth.password_spraying',
+    'dos.connect_flood',
+    'exploit.injection_payload',
+    'command.replay',
+  ];
+  const techniques = ['T1110', 'T1110.003', 'T0814', 'T1190', 'T0855'];
+  await store.exec(
+    `INSERT INTO incidents_v1
+     SELECT concat('U', leftPad(toString(number), 25, '0')) AS id,
+       fromUnixTimestamp64Milli(toInt64({now:Int64} - intDiv(number * 86400000, {n:UInt64}))) AS ts,
+       concat('I', leftPad(toString(intDiv(number, 3)), 25, '0')) AS incident_id,
+       {rules:Array(String)}[1 + intDiv(number, 3) % 5] AS rule, 'Generated incident' AS title,
+       toUInt8(4 + intDiv(number, 3) % 7) AS severity, {techniques:Array(String)}[1 + intDiv(number, 3) % 5] AS technique,
+       'Credential Access' AS tactic, 'ip' AS scope, IPv4NumToString(toUInt32(167772160 + intDiv(number, 3) % 100000)) AS identity,
+       ts - toIntervalSecond(60) AS first_seen, ts AS last_seen, toUInt32(5 + number % 3) AS event_count,
+       [concat('G', leftPad(toString(number), 25, '0'))] AS event_ids, 'Ban the source.' AS remediation
+     FROM numbers({n:UInt64})`,
+    { now, n: 150_000, rules, techniques },
+  );
+  await store.exec(
+    `INSERT INTO incident_status_v1
+     SELECT concat('A', toString(number)), fromUnixTimestamp64Milli({now:Int64}),
+       concat('I', leftPad(toString(number * 4), 25, '0')), if(number % 2 = 0, 'acknowledged', 'resolved'), 'bench', '', ''
+     FROM numbers(10000)`,
+    { now },
+  );
+}
+
+async function timeUntil(probe: () => Promise<boolean>, stepMs = 2): Promise<void> {
+  // a probe that throws (the durable not created yet) counts as not yet
+  while (!(await probe().catch(() => false))) await new Promise((r) => setTimeout(r, stepMs));
+}
+
+async function main(): Promise<void> {
+  const t = tempDir('sentinel-bench-analytics-');
+  const now = Date.now();
+  const dataDir = join(t.dir, 'data');
+  const cfg = analyticsConfigSchema.parse({ batch: { maxEvents: 10_000, maxWaitMs: 50 } });
+
+  progress(SUITE, `generating ${BACKGROUND} stored events inside chDB ...`);
+  const gen = new ChdbStore(join(dataDir, cfg.chdbDir));
+  await generate(gen, now);
+  await gen.close();
+
+  const server = await startNats({ dir: join(t.dir, 'nats'), mqttPort: 0 });
+  const nats = natsConfigSchema.parse({ servers: [server.url] });
+  const streams = streamsConfigSchema.parse({});
+  const pubCfg = publisherConfigSchema.parse({});
+  const nc = await connectNats(nats, { component: 'bench' });
+  await ensureStreams(nc, streams);
+  const node = new EventPublisher({ nc, name: 'bench-node', dataDir: t.dir, config: pubCfg });
+  try {
+    progress(SUITE, `publishing ${INGEST} events to SENTINEL_EVENTS ...`);
+    for (let i = 0; i < INGEST; i++) node.publish(noise(i, now - 60_000 + Math.floor(i / 10)));
+    await node.flush(120_000);
+
+    const started = performance.now();
+    const svc = await startAnalytics({ analytics: cfg, nats, streams, publisher: pubCfg, dataDir });
+    const jsm = await jetstreamManager(nc);
+    await timeUntil(
+      async () => (await jsm.consumers.info('SENTINEL_EVENTS', 'analytics')).ack_floor.stream_seq >= INGEST,
+      20,
+    );
+    const ingestS = (performance.now() - started) / 1000;
+    metric(SUITE, 'ingest_events_per_s', INGEST / ingestS, 'events/s', {
+      events: INGEST,
+      includes: 'service start',
+    });
+
+    const rows = Array.from({ length: INGEST }, (_, i) => eventRow(noise(i + INGEST, now), i));
+    const p0 = performance.now();
+    for (let i = 0; i < rows.length; i += 10_000)
+      await svc.store.insert('events_v1', rows.slice(i, i + 10_000));
+    metric(SUITE, 'chdb_insert_events_per_s', INGEST / ((performance.now() - p0) / 1000), 'events/s');
+
+    progress(SUITE, 'event -> query latency ...');
+    const visible: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      const e = noise(900_000 + i, Date.now());
+      const s = performance.now();
+      node.publish(e);
+      await timeUntil(async () => {
+        const r = await svc.store.query('SELECT 1 FROM events_v1 WHERE id = {id:String} LIMIT 1', {
+          id: e.id,
+        });
+        return r.length > 0;
+      });
+      visible.push(performance.now() - s);
+    }
+    visible.sort((a, b) => a - b);
+    metric(SUITE, 'event_to_query_p50_ms', percentile(visible, 50), 'ms');
+    metric(SUITE, 'event_to_query_p99_ms', percentile(visible, 99), 'ms');
+
+    progress(SUITE, 'attack -> ban latency ...');
+    const bans = await new Kvm(nc).open(BANS_BUCKET);
+    const banned: number[] = [];
+    for (let a = 0; a < 40; a++) {
+      const ip = `198.18.${a >> 8}.${a & 255}`;
+      const fail = (n: number): DecisionEventV1 =>
+        makeEvent({
+          node: 'edge-1',
+          reason: 'auth.bad_credentials',
+          subject: { ip, username: `u${n}`, clientId: `c${n}` },
+        });
+      for (let n = 0; n < 4; n++) node.publish(fail(n));
+      await node.flush();
+      await new Promise((r) => setTimeout(r, 120));
+      const s = performance.now();
+      node.publish(fail(4));
+      await timeUntil(async () => (await bans.get(banKey('ip', ip)))?.operation === 'PUT', 1);
+      banned.push(performance.now() - s);
+    }
+    banned.sort((a, b) => a - b);
+    metric(SUITE, 'attack_to_ban_p50_ms', percentile(banned, 50), 'ms');
+    metric(SUITE, 'attack_to_ban_p99_ms', percentile(banned, 99), 'ms');
+
+    progress(SUITE, 'incident queries ...');
+    const filters = [
+      { status: 'new' as const, minSeverity: 7, limit: 50 },
+      { technique: 'T1110', since: now - 3_600_000, limit: 50 },
+      { rule: 'dos.connect_flood', status: 'acknowledged' as const, limit: 50 },
+      { scope: 'ip' as const, identity: '10.0.1.44', limit: 50 },
+    ];
+    const took: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const s = performance.now();
+      await listIncidents(svc.store, filters[i % filters.length]);
+      took.push(performance.now() - s);
+    }
+    took.sort((a, b) => a - b);
+    const [stored] = await svc.store.query<{ n: string }>('SELECT count() AS n FROM events_v1');
+    metric(SUITE, 'incident_query_p95_ms', percentile(took, 95), 'ms', {
+      storedEvents: Number(stored?.n),
+      incidents: 50_000,
+    });
+    await svc.stop();
+  } finally {
+    await node.close();
+    await nc.close();
+    await server.stop();
+    t.cleanup();
+  }
+}
+
+await main();
