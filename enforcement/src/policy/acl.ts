@@ -47,6 +47,8 @@ interface RuleTemplate {
   subDeny: CompiledFilter[];
   retain: boolean;
   wildcards: boolean;
+  /** Some filter uses %u (an absent username then needs the per-session rewrite). */
+  usesUsername: boolean;
 }
 
 /** Split a filter into literal runs, placeholders and wildcard levels; undefined if malformed. */
@@ -310,6 +312,7 @@ function unsafeIdentityTemplate(t: RuleTemplate, id: SessionIdentity): RuleTempl
     subDeny: rewrite(t.subDeny, 'deny'),
     retain: t.retain,
     wildcards: t.wildcards,
+    usesUsername: false,
   };
 }
 
@@ -351,7 +354,7 @@ export class TopicAclEngine implements AclEngine {
     const safe = safeValue(id.clientId) && (id.username === undefined || safeValue(id.username));
     if (safe && id.username !== undefined) return new TemplateSessionAcl(t, id);
     // An absent username is "unsafe" for %u only; rewriting is needed only if the rules use a bad value.
-    return new TemplateSessionAcl(safe && !usesUsername(t) ? t : unsafeIdentityTemplate(t, id), id);
+    return new TemplateSessionAcl(safe && !t.usesUsername ? t : unsafeIdentityTemplate(t, id), id);
   }
 
   /** Templates held (bounded). */
@@ -377,10 +380,6 @@ export class TopicAclEngine implements AclEngine {
   }
 }
 
-function usesUsername(t: RuleTemplate): boolean {
-  return [t.pubAllow, t.pubDeny, t.subAllow, t.subDeny].some((fs) => fs.some((f) => f.kinds.includes(USR)));
-}
-
 function canonical(r: AclRuleSet): string {
   const l = (x?: { allow?: string[]; deny?: string[] }) => [x?.allow ?? [], x?.deny ?? []];
   return JSON.stringify([l(r.publish), l(r.subscribe), r.retain === true, r.wildcards === true]);
@@ -400,12 +399,17 @@ function compileList(sources: string[] | undefined, denied?: [ReasonCode, string
 }
 
 function buildTemplate(rules: AclRuleSet): RuleTemplate {
-  return {
+  const t: RuleTemplate = {
     pubAllow: compileList(rules.publish?.allow),
     pubDeny: compileList(rules.publish?.deny, ['acl.publish_denied', 'acl.publish.deny']),
     subAllow: compileList(rules.subscribe?.allow),
     subDeny: compileList(rules.subscribe?.deny, ['acl.deliver_denied', 'acl.deliver.deny']),
     retain: rules.retain === true,
     wildcards: rules.wildcards === true,
+    usesUsername: false,
   };
+  t.usesUsername = [t.pubAllow, t.pubDeny, t.subAllow, t.subDeny].some((fs) =>
+    fs.some((f) => f.kinds.includes(USR)),
+  );
+  return t;
 }

@@ -78,9 +78,8 @@ export class MemoryPenaltyBox implements PenaltyBox {
   }
 
   size(): number {
-    let n = this.ranges.size;
-    for (const m of Object.values(this.hashed)) n += m.size;
-    return n;
+    const h = this.hashed;
+    return this.ranges.size + h.ip.size + h.client_id.size + h.username.size + h.cert_fingerprint.size;
   }
 
   /** Whether the allowlist exempts this identity. */
