@@ -6,6 +6,7 @@ import { natsConfigSchema, parseConfig, publisherConfigSchema, streamsConfigSche
 import { analyticsConfigSchema } from '@sentinel/analytics';
 import { authServiceConfigSchema } from '@sentinel/infra';
 import { bridgeConfigSchema, enforcementConfigSchema } from '@sentinel/enforcement';
+import { exportConfigSchema } from '@sentinel/siem-export';
 import { z } from 'zod';
 
 const port = z.number().int().min(1).max(65535);
@@ -54,6 +55,8 @@ export const sentinelConfigSchema = z
     enforcement: enforcementConfigSchema,
     /** The MQTT <-> WSS bridge to the customer origin: brokers, mapping rules, backoff (enforcement/README.md). */
     bridge: bridgeConfigSchema,
+    /** SIEM export: sinks with their kind, format, filters and delivery settings (docs/sinks/). */
+    export: exportConfigSchema,
   })
   .strict();
 

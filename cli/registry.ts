@@ -6,9 +6,11 @@ import { registerAnalytics } from './commands/analytics.ts';
 import { registerAuthService } from './commands/auth-service.ts';
 import { registerBridge } from './commands/bridge.ts';
 import { registerEnforce } from './commands/enforce.ts';
+import { registerExport } from './commands/export.ts';
 import { analyticsService } from './services/analytics.ts';
 import { authServiceService } from './services/auth-service.ts';
 import { enforcementService } from './services/enforcement.ts';
+import { exportService } from './services/export.ts';
 import { mariadbService } from './services/mariadb.ts';
 import { natsService, streamsService } from './stack.ts';
 import type { StackService } from './stack.ts';
@@ -26,6 +28,7 @@ export const commands: RegisterCommand[] = [
   registerAuthService,
   registerEnforce,
   registerBridge,
+  registerExport,
 ];
 
 /** Services of `sentinel up`, in start order. */
@@ -33,6 +36,7 @@ export const services: StackService[] = [
   natsService,
   streamsService,
   analyticsService,
+  exportService,
   mariadbService,
   authServiceService,
   enforcementService,

@@ -46,3 +46,7 @@ export { exportMetrics } from './delivery/metrics.ts';
 export type { ExportMetrics } from './delivery/metrics.ts';
 export { sourcesFor, durableName } from './delivery/source.ts';
 export type { Source } from './delivery/source.ts';
+
+// the export process
+export { startExport } from './service.ts';
+export type { ExportService, StartExportOptions } from './service.ts';
