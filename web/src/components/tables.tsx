@@ -118,18 +118,24 @@ export function BansTable(props: {
 }) {
   if (props.items.length === 0) return <Empty>No bans.</Empty>;
   return (
-    <table className="table" aria-label={props.label}>
+    <table className="table bans" aria-label={props.label}>
       <thead>
         <tr>
-          <th scope="col">Decided (UTC)</th>
-          <th scope="col">Action</th>
+          <th scope="col" className="col-time">
+            Decided (UTC)
+          </th>
+          <th scope="col" className="col-action">
+            Action
+          </th>
           {props.showIdentity !== false && <th scope="col">Identity</th>}
           <th scope="col">Duration</th>
-          <th scope="col">Until (UTC)</th>
+          <th scope="col" className="col-time">
+            Until (UTC)
+          </th>
           <th scope="col">Origin</th>
           <th scope="col">Reason</th>
           {props.lift && (
-            <th scope="col">
+            <th scope="col" className="col-actions">
               <span className="visually-hidden">Actions</span>
             </th>
           )}

@@ -336,3 +336,64 @@ describe('role gating elsewhere', () => {
     expect(screen.getByText("' OR 1=1 --")).toBeTruthy();
   });
 });
+
+describe('live events', () => {
+  it('subscribes with the chosen filter, shows events, holds them while paused and says how many were missed', async () => {
+    signedIn('analyst', '#/live', new FakeApi());
+    await screen.findByRole('table', { name: 'Live events' });
+    // two connections: the shell's for incidents, the page's own for events
+    act(() => FakeWebSocket.all.forEach((s) => s.accept()));
+    const isEvents = (s: FakeWebSocket) =>
+      s.sent.some(
+        (m) =>
+          JSON.stringify(m) ===
+          JSON.stringify({ type: 'subscribe', filter: { types: ['event'], minSeverity: 0 } }),
+      );
+    expect(FakeWebSocket.all).toHaveLength(2);
+    const ws = FakeWebSocket.all.find(isEvents)!;
+    expect(ws).toBeDefined();
+    fireEvent.change(screen.getByLabelText('Kind'), { target: { value: 'auth' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Apply' }));
+    expect(ws.sent.at(-1)).toEqual({
+      type: 'subscribe',
+      filter: { types: ['event'], minSeverity: 0, kinds: ['auth'] },
+    });
+    const event = (id: string, clientId: string) => ({
+      type: 'event',
+      data: {
+        v: 1,
+        id,
+        ts: Date.now(),
+        node: 'n1',
+        kind: 'auth',
+        decision: 'deny',
+        reason: 'auth.bad_credentials',
+        severity: 5,
+        subject: { clientId, ip: '127.0.0.9' },
+      },
+    });
+    act(() => ws.push(event('e1', 'dev-live-1')));
+    expect(await screen.findByText('dev-live-1')).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Pause' }));
+    act(() => ws.push(event('e2', 'dev-live-2')));
+    expect(screen.queryByText('dev-live-2')).toBeNull();
+    expect(screen.getByRole('button', { name: 'Resume (1 waiting)' })).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Resume (1 waiting)' }));
+    expect(screen.getByText('dev-live-2')).toBeTruthy();
+    act(() => ws.push({ type: 'gap', missed: 42 }));
+    expect(screen.getByTestId('missed').textContent).toContain('Missed 42 events');
+  });
+});
+
+describe('keyboard use', () => {
+  it('offers a skip link that moves focus to the content, and marks the current section', async () => {
+    const api = new FakeApi().on('GET', /^\/mitre\/coverage$/, { from: 0, to: 1, techniques: [] });
+    signedIn('analyst', '#/mitre', api);
+    const skip = await screen.findByRole('link', { name: 'Skip to content' });
+    fireEvent.click(skip);
+    expect(document.activeElement?.id).toBe('main');
+    expect(window.location.hash).toBe('#/mitre');
+    expect(screen.getByRole('link', { name: 'MITRE ATT&CK' }).getAttribute('aria-current')).toBe('page');
+    expect(await screen.findByText('The technique catalog is empty.')).toBeTruthy();
+  });
+});
