@@ -35,6 +35,7 @@ export interface DecodeOptions {
 export type Decoded = { ok: true; packet: Packet } | { ok: false; violation: Violation };
 
 const DEFAULTS: DecodeOptions = { allowMqtt31: false };
+const EMPTY = Buffer.alloc(0);
 
 /** Decode `frame` for a session of `version` (ignored for CONNECT, which carries its own). */
 export function decodePacket(
@@ -222,7 +223,7 @@ function decodePublish(r: Reader, flags: number, version: MqttVersion, dir: Dire
   const p: PublishPacket = {
     cmd: 'publish',
     topic,
-    payload: Buffer.alloc(0),
+    payload: EMPTY,
     qos: qos as QoS,
     retain: (flags & 0x01) !== 0,
     dup,

@@ -15,6 +15,11 @@ export interface Frame {
   bodyStart: number;
 }
 
+/** Receives whole packets; an object with a method, so a session can be its own sink (no closure). */
+export interface FrameSink {
+  onFrame(frame: Frame): void;
+}
+
 const enum State {
   Header,
   Length,
@@ -40,17 +45,17 @@ export class Framer {
   }
 
   /**
-   * Feed bytes; `onFrame` runs for each whole packet in order. Returns a Violation (and stops for good)
+   * Feed bytes; `sink.onFrame` runs for each whole packet in order. Returns a Violation (and stops for good)
    * when the remaining length is malformed or the packet is too large.
    */
-  push(chunk: Buffer, onFrame: (frame: Frame) => void): Violation | undefined {
+  push(chunk: Buffer, sink: FrameSink): Violation | undefined {
     let i = 0;
     const n = chunk.length;
     while (i < n) {
       switch (this.state) {
         case State.Header: {
           // Fast path: the whole packet is in this chunk.
-          const whole = this.tryWhole(chunk, i, onFrame);
+          const whole = this.tryWhole(chunk, i, sink);
           if (typeof whole === 'object') return this.die(whole);
           if (whole > 0) {
             i += whole;
@@ -80,7 +85,7 @@ export class Framer {
           writeLength(this.buf, this.length);
           this.filled = 1 + this.lenBytes;
           this.state = State.Body;
-          if (this.filled === total) this.emit(onFrame);
+          if (this.filled === total) this.emit(sink);
           break;
         }
         case State.Body: {
@@ -89,7 +94,7 @@ export class Framer {
           chunk.copy(buf, this.filled, i, i + take);
           this.filled += take;
           i += take;
-          if (this.filled === buf.length) this.emit(onFrame);
+          if (this.filled === buf.length) this.emit(sink);
           break;
         }
         case State.Dead:
@@ -100,7 +105,7 @@ export class Framer {
   }
 
   /** Bytes consumed for a packet entirely inside `chunk` from `i`, 0 if it is not whole, or a Violation. */
-  private tryWhole(chunk: Buffer, i: number, onFrame: (f: Frame) => void): number | Violation {
+  private tryWhole(chunk: Buffer, i: number, sink: FrameSink): number | Violation {
     const n = chunk.length;
     let len = 0;
     let mul = 1;
@@ -117,15 +122,20 @@ export class Framer {
     if (total > this.maxPacketSize) return tooLarge(total, this.maxPacketSize);
     if (i + total > n) return 0;
     const first = chunk[i] as number;
-    onFrame({ type: first >> 4, flags: first & 0x0f, raw: chunk.subarray(i, i + total), bodyStart: j - i });
+    sink.onFrame({
+      type: first >> 4,
+      flags: first & 0x0f,
+      raw: chunk.subarray(i, i + total),
+      bodyStart: j - i,
+    });
     return total;
   }
 
-  private emit(onFrame: (f: Frame) => void): void {
+  private emit(sink: FrameSink): void {
     const raw = this.buf as Buffer;
     this.buf = undefined;
     this.state = State.Header;
-    onFrame({ type: this.first >> 4, flags: this.first & 0x0f, raw, bodyStart: 1 + this.lenBytes });
+    sink.onFrame({ type: this.first >> 4, flags: this.first & 0x0f, raw, bodyStart: 1 + this.lenBytes });
   }
 
   private die(v: Violation): Violation {

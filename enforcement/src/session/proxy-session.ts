@@ -66,6 +66,30 @@ const enum State {
 /** Most packets held while a CONNECT is being decided; the device socket is paused meanwhile. */
 const MAX_PENDING = 256;
 
+// One set of listener functions for every session (`this` is the stream; the session hangs off it), so
+// an idle connection carries no per-session closures.
+const SESSION = Symbol('sentinel.session');
+type Owned = Duplex & { [SESSION]: ProxySession };
+function onDeviceData(this: Owned, chunk: Buffer): void {
+  this[SESSION].onDeviceData(chunk);
+}
+function onDeviceDrain(this: Owned): void {
+  this[SESSION].onDeviceDrain();
+}
+function onDeviceClose(this: Owned): void {
+  this[SESSION].onDeviceClose();
+}
+function onUpData(this: Owned, chunk: Buffer): void {
+  this[SESSION].onUpstreamData(chunk);
+}
+function onUpDrain(this: Owned): void {
+  this[SESSION].onUpstreamDrain();
+}
+function onUpClose(this: Owned): void {
+  this[SESSION].onUpstreamClose();
+}
+function ignore(): void {}
+
 export class ProxySession implements LiveSession {
   readonly sessionId = newSessionId();
   version: MqttVersion = 4;
@@ -96,8 +120,6 @@ export class ProxySession implements LiveSession {
   /** QoS 2 flows the node answered itself (3.1.1 ACL-denied PUBLISH; denied deliveries). */
   private localQos2In: Set<number> | undefined;
   private localQos2Out: Set<number> | undefined;
-  private readonly onFrameBound = (f: Frame): void => this.onFrame(f);
-  private readonly onUpFrameBound = (f: Frame): void => this.onUpFrame(f);
 
   constructor(
     private readonly device: Duplex,
@@ -106,10 +128,11 @@ export class ProxySession implements LiveSession {
   ) {
     this.subject = peerSubject(peer, this.sessionId);
     this.framer = new Framer(host.limits.maxPacketSize);
-    device.on('data', (chunk: Buffer) => this.onDeviceData(chunk));
-    device.on('drain', () => this.onDeviceDrain());
-    device.on('error', () => undefined); // 'close' follows and ends the session
-    device.on('close', () => this.onDeviceClose());
+    (device as Owned)[SESSION] = this;
+    device.on('data', onDeviceData);
+    device.on('drain', onDeviceDrain);
+    device.on('error', ignore); // 'close' follows and ends the session
+    device.on('close', onDeviceClose);
     host.registry.add(this);
     host.metrics.connectionsTotal.inc({ transport: peer.transport });
     host.metrics.connectionsActive.inc({ transport: peer.transport });
@@ -125,13 +148,19 @@ export class ProxySession implements LiveSession {
 
   // ---- device → node ----------------------------------------------------------------------------
 
-  private onDeviceData(chunk: Buffer): void {
+  /** @internal */
+  onDeviceData(chunk: Buffer): void {
     if (this.state === State.Closed) return;
-    const v = this.framer.push(chunk, this.onFrameBound);
+    // Everything this chunk forwards leaves in one write (one syscall), not one per packet.
+    const up = this.up;
+    up?.cork();
+    const v = this.framer.push(chunk, this);
+    up?.uncork();
     if (v) this.violation(v);
   }
 
-  private onFrame(frame: Frame): void {
+  /** @internal Framer callback for device packets. */
+  onFrame(frame: Frame): void {
     if (this.state === State.Closed) return;
     if (this.state === State.Authorizing) {
       const pending = this.pending as Frame[];
@@ -288,17 +317,28 @@ export class ProxySession implements LiveSession {
     const up = this.host.openUpstream(this);
     this.up = up;
     this.upFramer = new Framer(this.host.limits.upstreamMaxPacketSize);
-    up.on('data', (chunk: Buffer) => {
-      const v = (this.upFramer as Framer).push(chunk, this.onUpFrameBound);
-      if (v) this.close('disconnect.upstream_closed', `upstream ${v.reason}`);
-    });
-    up.on('drain', () => this.onUpstreamDrain());
-    up.on('error', () => undefined);
-    up.on('close', () => this.onUpstreamClose());
+    (up as Owned)[SESSION] = this;
+    up.on('data', onUpData);
+    up.on('drain', onUpDrain);
+    up.on('error', ignore);
+    up.on('close', onUpClose);
     this.toUpstream(connect.raw);
   }
 
-  private onUpFrame(frame: Frame): void {
+  /** @internal */
+  onUpstreamData(chunk: Buffer): void {
+    if (this.state === State.Closed) return;
+    this.device.cork();
+    const v = (this.upFramer as Framer).push(chunk, (this.upSink ??= new UpstreamSink(this)));
+    this.device.uncork();
+    if (v) this.close('disconnect.upstream_closed', `upstream ${v.reason}`);
+  }
+
+  /** Framer sink for broker packets (the session itself is the sink for device packets). */
+  private upSink: UpstreamSink | undefined;
+
+  /** @internal */
+  onUpFrame(frame: Frame): void {
     if (this.state === State.Closed) return;
     this.host.metrics.packet(frame.type, frame.raw.length, 'out');
     switch (frame.type) {
@@ -393,11 +433,13 @@ export class ProxySession implements LiveSession {
     this.device.resume();
   }
 
-  private onUpstreamDrain(): void {
+  /** @internal */
+  onUpstreamDrain(): void {
     if (this.devicePaused && this.state === State.Open) this.resumeDevice();
   }
 
-  private onDeviceDrain(): void {
+  /** @internal */
+  onDeviceDrain(): void {
     if (this.upPaused && this.up) {
       this.upPaused = false;
       this.up.resume();
@@ -436,12 +478,14 @@ export class ProxySession implements LiveSession {
     this.finish(v.reason);
   }
 
-  private onDeviceClose(): void {
+  /** @internal */
+  onDeviceClose(): void {
     if (this.state === State.Closed) return;
     this.close('disconnect.socket_closed');
   }
 
-  private onUpstreamClose(): void {
+  /** @internal */
+  onUpstreamClose(): void {
     if (this.state === State.Closed) return;
     if (!this.upAccepted) {
       this.host.pipeline.emit(this, {
@@ -490,5 +534,12 @@ export class ProxySession implements LiveSession {
     // A device that does not read its last bytes must not hold the socket open.
     const device = this.device;
     setTimeout(() => device.destroy(), 1000).unref();
+  }
+}
+
+class UpstreamSink {
+  constructor(private readonly s: ProxySession) {}
+  onFrame(f: Frame): void {
+    this.s.onUpFrame(f);
   }
 }

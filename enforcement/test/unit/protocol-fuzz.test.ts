@@ -146,7 +146,7 @@ describe('protocol fuzz', () => {
       const framer = new Framer(MAX);
       const cut = Math.floor(r() * (input.length + 1));
       let got = 0;
-      const onFrame = (f: Parameters<Parameters<Framer['push']>[1]>[0]): void => {
+      const onFrame = (f: Parameters<Parameters<Framer['push']>[1]['onFrame']>[0]): void => {
         got++;
         expect(f.raw.length).toBeLessThanOrEqual(MAX);
         for (const dir of ['in', 'out'] as const) {
@@ -159,8 +159,8 @@ describe('protocol fuzz', () => {
           }
         }
       };
-      const v1 = framer.push(input.subarray(0, cut), onFrame);
-      const v2 = v1 ?? framer.push(input.subarray(cut), onFrame);
+      const v1 = framer.push(input.subarray(0, cut), { onFrame });
+      const v2 = v1 ?? framer.push(input.subarray(cut), { onFrame });
       if (v1 ?? v2) counts.framerViolations++;
       else if (got === 0 && input.length > 0) counts.incomplete++;
     }

@@ -315,7 +315,7 @@ function generate(p: Record<string, unknown>, version: MqttVersion): Buffer {
 
 function frameAll(bytes: Buffer, max = 1 << 20): Frame[] {
   const frames: Frame[] = [];
-  const v = new Framer(max).push(bytes, (f) => frames.push(f));
+  const v = new Framer(max).push(bytes, { onFrame: (f) => frames.push(f) });
   expect(v).toBeUndefined();
   return frames;
 }
@@ -348,10 +348,12 @@ describe('protocol round trip', () => {
       const framer = new Framer(1 << 20);
       const got: string[] = [];
       expect(
-        framer.push(stream.subarray(0, cut), (f) => got.push(Buffer.from(f.raw).toString('hex'))),
+        framer.push(stream.subarray(0, cut), {
+          onFrame: (f) => got.push(Buffer.from(f.raw).toString('hex')),
+        }),
       ).toBeUndefined();
       expect(
-        framer.push(stream.subarray(cut), (f) => got.push(Buffer.from(f.raw).toString('hex'))),
+        framer.push(stream.subarray(cut), { onFrame: (f) => got.push(Buffer.from(f.raw).toString('hex')) }),
       ).toBeUndefined();
       expect(got).toEqual(whole);
     }
@@ -362,7 +364,7 @@ describe('protocol round trip', () => {
     const framer = new Framer(1 << 20);
     const got: string[] = [];
     for (let i = 0; i < stream.length; i++)
-      framer.push(stream.subarray(i, i + 1), (f) => got.push(f.raw.toString('hex')));
+      framer.push(stream.subarray(i, i + 1), { onFrame: (f) => got.push(f.raw.toString('hex')) });
     expect(got).toEqual(frameAll(stream).map((f) => f.raw.toString('hex')));
   });
 });

@@ -251,7 +251,7 @@ const CASES: Case[] = [
 
 function decode(c: Case) {
   const frames: Frame[] = [];
-  expect(new Framer(1 << 20).push(c.bytes, (f) => frames.push(f))).toBeUndefined();
+  expect(new Framer(1 << 20).push(c.bytes, { onFrame: (f) => frames.push(f) })).toBeUndefined();
   expect(frames).toHaveLength(1);
   return decodePacket(frames[0] as Frame, c.version ?? 4, c.dir ?? 'in', { allowMqtt31: false });
 }
@@ -268,7 +268,9 @@ describe('protocol validation', () => {
   }
 
   it('a remaining length of five bytes is refused as malformed from the fixed header', () => {
-    const v = new Framer(1 << 20).push(Buffer.from([0x30, 0xff, 0xff, 0xff, 0xff, 0x01]), () => undefined);
+    const v = new Framer(1 << 20).push(Buffer.from([0x30, 0xff, 0xff, 0xff, 0xff, 0x01]), {
+      onFrame: () => undefined,
+    });
     expect(v?.reason).toBe('protocol.malformed_remaining_length');
   });
 
@@ -276,28 +278,32 @@ describe('protocol validation', () => {
     const framer = new Framer(1024);
     const frames: Frame[] = [];
     // 0x30 with remaining length 268,435,455 (the largest four-byte value) and no body at all
-    const v = framer.push(Buffer.from([0x30, 0xff, 0xff, 0xff, 0x7f]), (f) => frames.push(f));
+    const v = framer.push(Buffer.from([0x30, 0xff, 0xff, 0xff, 0x7f]), { onFrame: (f) => frames.push(f) });
     expect(v?.reason).toBe('protocol.packet_too_large');
     expect(frames).toHaveLength(0);
   });
 
   it('a declared size split across chunks is still refused when the length completes', () => {
     const framer = new Framer(100);
-    expect(framer.push(Buffer.from([0x30, 0xe5]), () => undefined)).toBeUndefined();
-    expect(framer.push(Buffer.from([0x00]), () => undefined)?.reason).toBe('protocol.packet_too_large');
+    expect(framer.push(Buffer.from([0x30, 0xe5]), { onFrame: () => undefined })).toBeUndefined();
+    expect(framer.push(Buffer.from([0x00]), { onFrame: () => undefined })?.reason).toBe(
+      'protocol.packet_too_large',
+    );
   });
 
   it('a packet exactly at the size limit passes and one byte more does not', () => {
     const body = Buffer.concat([Buffer.from(s('t')), Buffer.alloc(95)]);
     const exact = Buffer.concat([Buffer.from([0x30, body.length]), body]);
     expect(exact.length).toBe(100);
-    expect(new Framer(100).push(exact, () => undefined)).toBeUndefined();
-    expect(new Framer(99).push(exact, () => undefined)?.reason).toBe('protocol.packet_too_large');
+    expect(new Framer(100).push(exact, { onFrame: () => undefined })).toBeUndefined();
+    expect(new Framer(99).push(exact, { onFrame: () => undefined })?.reason).toBe(
+      'protocol.packet_too_large',
+    );
   });
 
   it('MQTT 3.1 is accepted when enabled', () => {
     const frames: Frame[] = [];
-    new Framer(1024).push(connect({ name: 'MQIsdp', level: 3 }), (f) => frames.push(f));
+    new Framer(1024).push(connect({ name: 'MQIsdp', level: 3 }), { onFrame: (f) => frames.push(f) });
     const d = decodePacket(frames[0] as Frame, 4, 'in', { allowMqtt31: true });
     expect(d.ok && d.packet.cmd === 'connect' && d.packet.protocolVersion).toBe(3);
   });
