@@ -40,9 +40,10 @@ export interface Kit {
   close(): Promise<void>;
 }
 
-export async function startKit(): Promise<Kit> {
+/** `mqtt`: also open nats-server's MQTT listener (the core broker behind an enforcement node). */
+export async function startKit(opts: { mqtt?: boolean } = {}): Promise<Kit> {
   const t = tempDir('sentinel-analytics-');
-  const server = await startNats({ dir: `${t.dir}/nats`, mqttPort: 0 });
+  const server = await startNats({ dir: `${t.dir}/nats`, ...(opts.mqtt ? {} : { mqttPort: 0 }) });
   const nats = natsConfigSchema.parse({ servers: [server.url] });
   const streams = streamsConfigSchema.parse({});
   const publisherCfg = publisherConfigSchema.parse({});
