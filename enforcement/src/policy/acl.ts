@@ -211,19 +211,20 @@ class TemplateSessionAcl implements SessionAcl {
   }
 
   canPublish(topic: string, retain: boolean): Verdict {
+    // Allow list first: a topic no allow covers is denied either way, without looking at the deny list.
     const t = this.t;
+    if (firstMatch(t.pubAllow, topic, this.c, this.u) === undefined) return PUBLISH_NO_ALLOW;
     const d = t.pubDeny.length ? firstMatch(t.pubDeny, topic, this.c, this.u) : undefined;
     if (d !== undefined) return d.denial as Denial;
-    if (firstMatch(t.pubAllow, topic, this.c, this.u) === undefined) return PUBLISH_NO_ALLOW;
     if (retain && !t.retain) return RETAIN_DENIED;
     return ALLOW;
   }
 
   canReceive(topic: string): Verdict {
     const t = this.t;
+    if (firstMatch(t.subAllow, topic, this.c, this.u) === undefined) return DELIVER_NO_ALLOW;
     const d = t.subDeny.length ? firstMatch(t.subDeny, topic, this.c, this.u) : undefined;
     if (d !== undefined) return d.denial as Denial;
-    if (firstMatch(t.subAllow, topic, this.c, this.u) === undefined) return DELIVER_NO_ALLOW;
     return ALLOW;
   }
 
