@@ -26,12 +26,13 @@ export function nodeConfig(
   over: DeepPartial<EnforcementConfig> & Record<string, unknown>,
 ): EnforcementConfig {
   return enforcementConfigSchema.parse({
-    tcp: { port: 0 },
-    ws: { port: 0 },
-    tls: { port: 0 },
     metricsPort: 0,
     sweepMs: 50,
     ...over,
+    // Free ports unless a test picks its own.
+    tcp: { port: 0, ...over.tcp },
+    ws: { port: 0, ...over.ws },
+    tls: { port: 0, ...over.tls },
   });
 }
 
