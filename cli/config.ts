@@ -6,6 +6,7 @@ import { natsConfigSchema, parseConfig, publisherConfigSchema, streamsConfigSche
 import { analyticsConfigSchema } from '@sentinel/analytics';
 import { authServiceConfigSchema } from '@sentinel/infra';
 import { bridgeConfigSchema, enforcementConfigSchema } from '@sentinel/enforcement';
+import { apiConfigSchema } from '@sentinel/api';
 import { exportConfigSchema } from '@sentinel/siem-export';
 import { z } from 'zod';
 
@@ -55,6 +56,8 @@ export const sentinelConfigSchema = z
     enforcement: enforcementConfigSchema,
     /** The MQTT <-> WSS bridge to the customer origin: brokers, mapping rules, backoff (enforcement/README.md). */
     bridge: bridgeConfigSchema,
+    /** The REST API, live stream, tokens, rate limits and compliance reports (api/README.md). */
+    api: apiConfigSchema,
     /** SIEM export: sinks with their kind, format, filters and delivery settings (docs/sinks/). */
     export: exportConfigSchema,
   })

@@ -3,11 +3,13 @@
 import type { Command } from 'commander';
 import type { SentinelConfig } from './config.ts';
 import { registerAnalytics } from './commands/analytics.ts';
+import { registerApi } from './commands/api.ts';
 import { registerAuthService } from './commands/auth-service.ts';
 import { registerBridge } from './commands/bridge.ts';
 import { registerEnforce } from './commands/enforce.ts';
 import { registerExport } from './commands/export.ts';
 import { analyticsService } from './services/analytics.ts';
+import { apiService } from './services/api.ts';
 import { authServiceService } from './services/auth-service.ts';
 import { enforcementService } from './services/enforcement.ts';
 import { exportService } from './services/export.ts';
@@ -27,6 +29,7 @@ export const commands: RegisterCommand[] = [
   registerAnalytics,
   registerAuthService,
   registerEnforce,
+  registerApi,
   registerBridge,
   registerExport,
 ];
@@ -40,4 +43,5 @@ export const services: StackService[] = [
   mariadbService,
   authServiceService,
   enforcementService,
+  apiService,
 ];

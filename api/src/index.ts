@@ -18,7 +18,7 @@ export {
 export type { FieldIssue } from './errors.ts';
 
 // the server
-export { startApi, redact } from './server.ts';
+export { startApi } from './server.ts';
 export type { ApiOptions, ApiServer } from './server.ts';
 export { createApp, bearer } from './http/app.ts';
 export type { AppHooks } from './http/app.ts';

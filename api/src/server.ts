@@ -6,7 +6,14 @@ import type { AddressInfo } from 'node:net';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { loadRules, openDecisions, openStore } from '@sentinel/analytics';
 import type { AnalyticsConfig, DetectionRule, Store } from '@sentinel/analytics';
-import { EventPublisher, connectNats, ensureStreams, ingestMetrics, silentLogger } from '@sentinel/ingest';
+import {
+  EventPublisher,
+  connectNats,
+  ensureStreams,
+  ingestMetrics,
+  redact,
+  silentLogger,
+} from '@sentinel/ingest';
 import type { Logger, NatsConfig, PublisherConfig, StreamsConfig } from '@sentinel/ingest';
 import type { Express } from 'express';
 import type { Registry } from 'prom-client';
@@ -52,19 +59,6 @@ export interface ApiServer {
   stop(): Promise<void>;
 }
 
-const SECRET_KEY = /pass|token|secret|password|key/i;
-
-export function redact(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redact);
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(
-    Object.entries(value as Record<string, unknown>).map(([k, v]) => [
-      k,
-      SECRET_KEY.test(k) && typeof v === 'string' ? '[redacted]' : redact(v),
-    ]),
-  );
-}
-
 async function bootstrap(tokens: TokenStore, enabled: boolean): Promise<string | undefined> {
   if (!enabled || tokens.hasRole('admin')) return undefined;
   const { token } = await tokens.create('bootstrap-admin', 'admin', 'sentinel');
@@ -85,7 +79,7 @@ export async function startApi(o: ApiOptions): Promise<ApiServer> {
   const nc: NatsConnection = await connectNats(o.nats, { component: 'api' });
   const { jsm, bans } = await ensureStreams(nc, o.streams, o.nats.replicas);
   const store = o.store ?? openStore(o.analytics, o.dataDir);
-  const tokens = await TokenStore.open(nc, o.api.tokens.bucket, o.nats.replicas);
+  const tokens = await TokenStore.open(nc, o.api.access.bucket, o.nats.replicas);
   const publisher = new EventPublisher({
     nc,
     name: 'api-actions',
@@ -127,7 +121,7 @@ export async function startApi(o: ApiOptions): Promise<ApiServer> {
     }),
     signer,
     facts: factsFromConfig(full, { reportSigning: signer !== undefined }),
-    redactedConfig: redact(full) as Record<string, unknown>,
+    redactedConfig: redact(full),
     metrics,
     registries: o.registries ?? [],
     log,
@@ -161,7 +155,7 @@ export async function startApi(o: ApiOptions): Promise<ApiServer> {
   const server = createServer(app);
   stream.attach(server);
   const port = await listen(server, o.api.host, o.api.port);
-  const bootstrapToken = await bootstrap(tokens, o.api.tokens.bootstrapAdmin);
+  const bootstrapToken = await bootstrap(tokens, o.api.access.bootstrapAdmin);
   log.info('api listening', { host: o.api.host, port });
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> =>

@@ -52,10 +52,12 @@ export async function collectEvidence(store: Store, q: EvidenceQuery): Promise<E
     `SELECT uniqExact(action_id) AS n FROM incident_status_v1 WHERE ${RANGE}`,
     p,
   );
+  // sorted by (ts, id) inside the aggregate: the same events always give the same samples (and digest)
   const samples = await store.query<{ family: string; ids: string[] }>(
-    `SELECT family, arraySlice(groupArray(id), 1, {n:UInt32}) AS ids FROM (
+    `SELECT family, arrayMap(x -> x.2, arraySlice(arraySort(groupArray((ts, id))), 1, {n:UInt32})) AS ids
+     FROM (
        SELECT DISTINCT splitByChar('.', reason)[1] AS family, id, ts FROM events_v1
-       WHERE ${RANGE} AND ${SCOPE} ORDER BY ts, id
+       WHERE ${RANGE} AND ${SCOPE}
      ) GROUP BY family ORDER BY family`,
     p,
   );

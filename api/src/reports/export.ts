@@ -1,8 +1,9 @@
 // Reports as files: JSON (canonical), CSV (RFC 4180) and PDF, each with its integrity data.
 //   JSON: {"integrity":{...},"report":{...}} in canonical form; the content digest is SHA-256 of the
 //         canonical report, the signature covers the same bytes.
-//   CSV and PDF: the file body, then one trailer (a last CSV record / a PDF comment after %%EOF) holding
-//         SHA-256 of the body bytes, the content and evidence digests, and the signature of the body.
+//   CSV and PDF: the file body, then one trailer (a last CSV record / a PDF comment after %%EOF):
+//         marker, content digest, evidence digest, range, public key, then SHA-256 and the signature of
+//         every byte before the SHA-256 field (body and trailer head alike).
 // Changing any byte of a file therefore fails verification (verify.ts).
 import PDFDocument from 'pdfkit';
 import { canonicalJson, sha256Hex } from './canonical.ts';
@@ -21,7 +22,28 @@ export const CONTENT_TYPES: Record<ReportFormat, string> = {
 };
 
 export const CSV_TRAILER = 'sentinel-integrity';
-export const PDF_TRAILER = '%SENTINEL-INTEGRITY ';
+export const PDF_TRAILER = '%SENTINEL-INTEGRITY';
+
+/** How the trailer of each file format is spelled. */
+export const TRAILER = {
+  csv: { marker: `${CSV_TRAILER},`, sep: ',', kv: ':', eol: '\r\n' },
+  pdf: { marker: `${PDF_TRAILER} `, sep: ' ', kv: '=', eol: '\n' },
+} as const;
+
+/** body + trailer head, then the digest and signature of both. */
+export function withTrailer(
+  format: 'csv' | 'pdf',
+  body: Buffer,
+  meta: readonly [string, string][],
+  signer?: ReportSigner,
+): Buffer {
+  const t = TRAILER[format];
+  const fields = [...meta, ['public-key', signer ? signer.publicKey : 'none'] as const];
+  const head = t.marker + fields.map(([k, v]) => `${k}${t.kv}${v}`).join(t.sep) + t.sep;
+  const signed = Buffer.concat([body, Buffer.from(head, 'latin1')]);
+  const tail = `sha256${t.kv}${sha256Hex(signed)}${t.sep}signature${t.kv}${signer ? signer.sign(signed) : 'none'}${t.eol}`;
+  return Buffer.concat([signed, Buffer.from(tail, 'latin1')]);
+}
 
 export interface Integrity {
   algorithm: 'sha256';
@@ -80,17 +102,16 @@ export function toCsv(report: Report, signer?: ReportSigner): Buffer {
       r.rationale,
     ]);
   }
-  const bytes = Buffer.from(body, 'utf8');
-  const trailer = csvRecord([
-    CSV_TRAILER,
-    `file-sha256:${sha256Hex(bytes)}`,
-    `content-sha256:${contentDigest(report)}`,
-    `evidence-sha256:${report.evidenceDigest}`,
-    `range:${iso(report.range.from)}/${iso(report.range.to)}`,
-    `signature:${signer ? signer.sign(bytes) : 'none'}`,
-    `public-key:${signer ? signer.publicKey : 'none'}`,
-  ]);
-  return Buffer.concat([bytes, Buffer.from(trailer, 'utf8')]);
+  return withTrailer(
+    'csv',
+    Buffer.from(body, 'utf8'),
+    [
+      ['content-sha256', contentDigest(report)],
+      ['evidence-sha256', report.evidenceDigest],
+      ['range', `${iso(report.range.from)}/${iso(report.range.to)}`],
+    ],
+    signer,
+  );
 }
 
 export async function toPdf(report: Report, signer?: ReportSigner): Promise<Buffer> {
@@ -110,15 +131,15 @@ export async function toPdf(report: Report, signer?: ReportSigner): Promise<Buff
   writePdf(doc, report);
   doc.end();
   await done;
-  const body = Buffer.concat(chunks);
-  const fields = [
-    `sha256=${sha256Hex(body)}`,
-    `content=${contentDigest(report)}`,
-    `evidence=${report.evidenceDigest}`,
-    `signature=${signer ? signer.sign(body) : 'none'}`,
-    `public-key=${signer ? signer.publicKey : 'none'}`,
-  ];
-  return Buffer.concat([body, Buffer.from(`${PDF_TRAILER}${fields.join(' ')}\n`, 'latin1')]);
+  return withTrailer(
+    'pdf',
+    Buffer.concat(chunks),
+    [
+      ['content', contentDigest(report)],
+      ['evidence', report.evidenceDigest],
+    ],
+    signer,
+  );
 }
 
 function writePdf(doc: PDFKit.PDFDocument, report: Report): void {

@@ -44,8 +44,17 @@ export class ReportSigner {
   }
 }
 
+/** Base64 that decodes and encodes back to itself (no stray padding bits, no ignored characters). */
+function strictBase64(s: string): Buffer | undefined {
+  const b = Buffer.from(s, 'base64');
+  return b.toString('base64') === s ? b : undefined;
+}
+
 /** Verify an Ed25519 signature with a base64 SPKI DER public key. */
 export function verifySignature(data: Buffer | string, signature: string, publicKey: string): boolean {
+  // Node's decoder ignores the padding bits of the last character: without this check two spellings of
+  // one signature would both verify, and a changed byte in a report could go unnoticed
+  if (!strictBase64(signature) || !strictBase64(publicKey)) return false;
   try {
     const key = createPublicKey({ key: Buffer.from(publicKey, 'base64'), format: 'der', type: 'spki' });
     return verify(null, Buffer.from(data), key, Buffer.from(signature, 'base64'));

@@ -2,7 +2,7 @@
 // digests must match the content and, when the file is signed, the Ed25519 signature must verify, with
 // the embedded public key or, better, with the one the caller expects.
 import { canonicalJson, sha256Hex } from './canonical.ts';
-import { CSV_TRAILER, PDF_TRAILER } from './export.ts';
+import { TRAILER } from './export.ts';
 import type { ReportFormat } from './export.ts';
 import { verifySignature } from './sign.ts';
 
@@ -66,46 +66,48 @@ function verifyJson(file: Buffer, expectedKey?: string): VerifyResult {
   const integrity = parsed.integrity ?? {};
   const report = parsed.report;
   if (!report) return result('json', ['the file holds no report'], false, null, false);
-  if (canonicalJson(parsed) !== file.toString('utf8'))
-    problems.push('the file is not in canonical form (altered)');
   const canonical = canonicalJson(report);
   const digestOk =
     sha256Hex(canonical) === integrity.contentDigest &&
     sha256Hex(canonicalJson(report.evidence)) === report.evidenceDigest &&
     report.evidenceDigest === integrity.evidenceDigest;
   if (!digestOk) problems.push('the content or evidence digest does not match');
+  // the file must be exactly what the exporter writes for this report: no extra, renamed or reformatted byte
+  const expected = canonicalJson({
+    integrity: {
+      algorithm: 'sha256',
+      contentDigest: sha256Hex(canonical),
+      evidenceDigest: report.evidenceDigest,
+      signature: integrity.signature,
+      publicKey: integrity.publicKey,
+    },
+    report,
+  });
+  if (expected !== file.toString('utf8'))
+    problems.push('the file is not the canonical form of its report (altered)');
   const sig = checkSignature(canonical, integrity.signature, integrity.publicKey, expectedKey, problems);
   return result('json', problems, sig.signed, sig.ok, digestOk);
 }
 
-/** CSV and PDF: body bytes, then a trailer line with the body's digest and signature. */
+/** CSV and PDF: body and trailer head, then exactly `sha256<kv><hex><sep>signature<kv><b64|none><eol>`. */
 function verifyTrailed(file: Buffer, format: 'csv' | 'pdf', expectedKey?: string): VerifyResult {
-  const marker = format === 'pdf' ? `\n${PDF_TRAILER}` : `\r\n${CSV_TRAILER},`;
-  const at = file.lastIndexOf(Buffer.from(marker, 'latin1'));
-  if (at < 0) return result(format, ['the integrity trailer is missing'], false, null, false);
-  const bodyEnd = format === 'pdf' ? at + 1 : at + 2;
-  const body = file.subarray(0, bodyEnd);
-  const fields = trailerFields(file.subarray(bodyEnd).toString('latin1'), format);
+  const t = TRAILER[format];
+  const at = file.lastIndexOf(Buffer.from(`${t.eol}${t.marker}`, 'latin1'));
+  const tailAt = at < 0 ? -1 : file.indexOf(Buffer.from(`${t.sep}sha256${t.kv}`, 'latin1'), at);
+  if (at < 0 || tailAt < 0) return result(format, ['the integrity trailer is missing'], false, null, false);
+  const signed = file.subarray(0, tailAt + 1);
+  const tail = file.subarray(tailAt + 1).toString('latin1');
+  const m = new RegExp(`^sha256${t.kv}([0-9a-f]{64})${t.sep}signature${t.kv}([A-Za-z0-9+/=]+)${t.eol}$`).exec(
+    tail,
+  );
+  if (!m) return result(format, ['the integrity trailer is malformed'], false, null, false);
+  const head = file.subarray(at + t.eol.length + t.marker.length, tailAt).toString('latin1');
+  const fields = Object.fromEntries(
+    head.split(t.sep).map((f) => [f.slice(0, f.indexOf(t.kv)), f.slice(f.indexOf(t.kv) + 1)]),
+  );
   const problems: string[] = [];
-  const digestOk = fields.sha256 === sha256Hex(body);
+  const digestOk = m[1] === sha256Hex(signed);
   if (!digestOk) problems.push('the file digest does not match its content');
-  const sig = checkSignature(body, fields.signature, fields['public-key'], expectedKey, problems);
+  const sig = checkSignature(signed, m[2], fields['public-key'], expectedKey, problems);
   return result(format, problems, sig.signed, sig.ok, digestOk);
-}
-
-function trailerFields(line: string, format: 'csv' | 'pdf'): Record<string, string> {
-  const out: Record<string, string> = {};
-  const text = line.trim();
-  if (format === 'pdf') {
-    for (const part of text.slice(PDF_TRAILER.length).split(' ')) {
-      const eq = part.indexOf('=');
-      if (eq > 0) out[part.slice(0, eq)] = part.slice(eq + 1);
-    }
-  } else {
-    for (const part of text.split(',').slice(1)) {
-      const colon = part.indexOf(':');
-      if (colon > 0) out[part.slice(0, colon).replace('file-sha256', 'sha256')] = part.slice(colon + 1);
-    }
-  }
-  return out;
 }

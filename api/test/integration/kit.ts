@@ -39,6 +39,8 @@ export interface Answer {
 
 export interface KitOptions {
   api?: Record<string, unknown>;
+  /** Extra configuration sections the compliance facts read (e.g. enforcement). */
+  fullConfig?: Record<string, unknown>;
   allowlist?: string[];
 }
 
@@ -75,6 +77,7 @@ export async function startKit(o: KitOptions = {}): Promise<Kit> {
     publisher: publisherCfg,
     dataDir: t.dir,
     store: analytics.store,
+    ...(o.fullConfig ? { fullConfig: o.fullConfig } : {}),
   });
   const call = async (method: string, path: string, token?: string, body?: unknown): Promise<Answer> => {
     const headers: Record<string, string> = {};
