@@ -1,7 +1,7 @@
 // @sentinel/web — the analyst console. The package door exports the typed api client (usable by scripts
 // and tests); the console itself is built by Vite from index.html into dist/.
-export { ApiClient, queryString } from './api/client.ts';
-export type { Download, Query } from './api/client.ts';
+export { ApiClient, ENDPOINTS, fillPath, queryString } from './api/client.ts';
+export type { Download, OperationId, Query } from './api/client.ts';
 export { ApiCallError, WebErrorCode, describeError } from './api/errors.ts';
 export { LiveStreamClient, flattenEvent, flattenIncident, streamUrl } from './api/stream.ts';
 export type { StreamHandlers, StreamState, LiveStreamOptions } from './api/stream.ts';

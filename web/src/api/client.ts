@@ -29,6 +29,41 @@ import type {
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
+/**
+ * Every api operation the console calls, by the api's operationId, with its method and OpenAPI path.
+ * The client builds its URLs from this table, and an end-to-end test checks it against the running
+ * api's /api/v1/openapi.json, so a renamed or moved route fails a test instead of a page.
+ */
+export const ENDPOINTS = {
+  whoAmI: ['GET', '/me'],
+  overview: ['GET', '/overview'],
+  listIncidents: ['GET', '/incidents'],
+  getIncident: ['GET', '/incidents/{id}'],
+  updateIncident: ['PATCH', '/incidents/{id}'],
+  searchEvents: ['GET', '/events'],
+  listIdentities: ['GET', '/identities'],
+  getIdentity: ['GET', '/identities/{scope}/{value}'],
+  listBans: ['GET', '/bans'],
+  createBan: ['POST', '/bans'],
+  liftBan: ['DELETE', '/bans/{scope}/{value}'],
+  listQuarantine: ['GET', '/quarantine'],
+  releaseQuarantined: ['POST', '/quarantine/{seq}/release'],
+  discardQuarantined: ['POST', '/quarantine/{seq}/discard'],
+  mitreCoverage: ['GET', '/mitre/coverage'],
+  listStandards: ['GET', '/reports/standards'],
+  exportReport: ['POST', '/reports'],
+} as const satisfies Record<string, readonly [string, string]>;
+export type OperationId = keyof typeof ENDPOINTS;
+
+/** '/incidents/{id}' + { id: 'a/b' } -> '/incidents/a%2Fb' */
+export function fillPath(template: string, params: Record<string, string | number> = {}): string {
+  return template.replace(/\{([A-Za-z0-9_]+)\}/g, (_, k: string) => {
+    const v = params[k];
+    if (v === undefined) throw new Error(`missing path parameter ${k} for ${template}`);
+    return encodeURIComponent(String(v));
+  });
+}
+
 export function queryString(q: Query | undefined): string {
   if (!q) return '';
   const p = new URLSearchParams();
@@ -56,7 +91,14 @@ export class ApiClient {
     private readonly fetchImpl: Fetch = (...a) => fetch(...a),
   ) {}
 
-  private async call(method: string, path: string, query?: Query, body?: unknown): Promise<Response> {
+  private async call(
+    op: OperationId,
+    params: Record<string, string | number> | undefined,
+    query?: Query,
+    body?: unknown,
+  ): Promise<Response> {
+    const [method, template] = ENDPOINTS[op];
+    const path = fillPath(template, params);
     const url = `${this.base}/api/v1${path}${queryString(query)}`;
     let res: Response;
     try {
@@ -76,8 +118,14 @@ export class ApiClient {
     return res;
   }
 
-  private async json<T>(method: string, path: string, query?: Query, body?: unknown): Promise<T> {
-    const res = await this.call(method, path, query, body);
+  private async json<T>(
+    op: OperationId,
+    params?: Record<string, string | number>,
+    query?: Query,
+    body?: unknown,
+  ): Promise<T> {
+    const res = await this.call(op, params, query, body);
+    const path = ENDPOINTS[op][1];
     try {
       return (await res.json()) as T;
     } catch (cause) {
@@ -92,22 +140,22 @@ export class ApiClient {
 
   /** whoAmI */
   me(): Promise<Me> {
-    return this.json('GET', '/me');
+    return this.json('whoAmI');
   }
 
   /** overview */
   overview(windowS = 300): Promise<Overview> {
-    return this.json('GET', '/overview', { windowS });
+    return this.json('overview', undefined, { windowS });
   }
 
   /** listIncidents */
   incidents(f: IncidentFilter = {}): Promise<Page<Incident>> {
-    return this.json('GET', '/incidents', { ...f });
+    return this.json('listIncidents', undefined, { ...f });
   }
 
   /** getIncident */
   incident(id: string): Promise<IncidentDetail> {
-    return this.json('GET', `/incidents/${encodeURIComponent(id)}`);
+    return this.json('getIncident', { id });
   }
 
   /** updateIncident */
@@ -115,17 +163,17 @@ export class ApiClient {
     id: string,
     patch: IncidentPatch,
   ): Promise<{ incidentId: string; status: string; assignee: string; actions: AnalystAction[] }> {
-    return this.json('PATCH', `/incidents/${encodeURIComponent(id)}`, undefined, patch);
+    return this.json('updateIncident', { id }, undefined, patch);
   }
 
   /** searchEvents */
   events(f: EventFilter = {}): Promise<Page<SentinelEvent>> {
-    return this.json('GET', '/events', { ...f });
+    return this.json('searchEvents', undefined, { ...f });
   }
 
   /** listIdentities */
   identities(q: { scope?: IdentityScope; limit?: number } = {}): Promise<{ items: IdentityScore[] }> {
-    return this.json('GET', '/identities', q);
+    return this.json('listIdentities', undefined, q);
   }
 
   /** getIdentity */
@@ -134,7 +182,7 @@ export class ApiClient {
     value: string,
     q: { from?: number; to?: number; points?: number } = {},
   ): Promise<IdentityDetail> {
-    return this.json('GET', `/identities/${encodeURIComponent(scope)}/${encodeURIComponent(value)}`, q);
+    return this.json('getIdentity', { scope, value }, q);
   }
 
   /** listBans */
@@ -143,12 +191,12 @@ export class ApiClient {
   ): Promise<{
     items: BanDecision[];
   }> {
-    return this.json('GET', '/bans', q);
+    return this.json('listBans', undefined, q);
   }
 
   /** createBan */
   ban(req: BanRequest): Promise<{ decision: BanDecision; action: AnalystAction }> {
-    return this.json('POST', '/bans', undefined, req);
+    return this.json('createBan', undefined, undefined, req);
   }
 
   /** liftBan */
@@ -157,39 +205,39 @@ export class ApiClient {
     value: string,
     reason?: string,
   ): Promise<{ decision: BanDecision; action: AnalystAction }> {
-    return this.json('DELETE', `/bans/${encodeURIComponent(scope)}/${encodeURIComponent(value)}`, { reason });
+    return this.json('liftBan', { scope, value }, { reason });
   }
 
   /** listQuarantine */
   quarantine(
     q: { after?: number; limit?: number } = {},
   ): Promise<{ items: QuarantinedMessage[]; next: number | null }> {
-    return this.json('GET', '/quarantine', q);
+    return this.json('listQuarantine', undefined, q);
   }
 
   /** releaseQuarantined */
   release(seq: number): Promise<{ released: QuarantinedMessage; action: AnalystAction }> {
-    return this.json('POST', `/quarantine/${seq}/release`);
+    return this.json('releaseQuarantined', { seq });
   }
 
   /** discardQuarantined */
   discard(seq: number): Promise<{ discarded: QuarantinedMessage; action: AnalystAction }> {
-    return this.json('POST', `/quarantine/${seq}/discard`);
+    return this.json('discardQuarantined', { seq });
   }
 
   /** mitreCoverage */
   mitre(q: { from?: number; to?: number } = {}): Promise<MitreCoverage> {
-    return this.json('GET', '/mitre/coverage', q);
+    return this.json('mitreCoverage', undefined, q);
   }
 
   /** listStandards */
   standards(): Promise<{ items: StandardInfo[] }> {
-    return this.json('GET', '/reports/standards');
+    return this.json('listStandards');
   }
 
   /** exportReport as JSON, read for the preview: { integrity, report }. */
   async previewReport(req: ReportRequest): Promise<ComplianceReport> {
-    const out = await this.json<{ report: ComplianceReport }>('POST', '/reports', undefined, {
+    const out = await this.json<{ report: ComplianceReport }>('exportReport', undefined, undefined, {
       ...req,
       format: 'json',
     });
@@ -198,7 +246,7 @@ export class ApiClient {
 
   /** exportReport as a file to save. */
   async downloadReport(req: ReportRequest, format: ReportFormat): Promise<Download> {
-    const res = await this.call('POST', '/reports', undefined, { ...req, format });
+    const res = await this.call('exportReport', undefined, undefined, { ...req, format });
     const disposition = res.headers.get('content-disposition') ?? '';
     const filename = /filename="([^"]+)"/.exec(disposition)?.[1] ?? `sentinel-${req.standard}.${format}`;
     return { filename, contentType: res.headers.get('content-type') ?? '', blob: await res.blob() };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiClient, queryString } from '../../src/api/client.ts';
+import { ApiClient, ENDPOINTS, fillPath, queryString } from '../../src/api/client.ts';
 import { ApiCallError, describeError } from '../../src/api/errors.ts';
 import { FakeApi, TOKEN } from './fakes.ts';
 
@@ -86,5 +86,23 @@ describe('api client', () => {
     expect(d.filename).toBe('sentinel-iec62443-4-2-x.pdf');
     expect(d.contentType).toBe('application/pdf');
     expect(await d.blob.text()).toBe('%PDF-1.7 body');
+  });
+});
+
+describe('endpoint table', () => {
+  it('fills path parameters, encoded, and refuses a missing one', () => {
+    expect(fillPath('/identities/{scope}/{value}', { scope: 'ip', value: '10.0.0.1/32' })).toBe(
+      '/identities/ip/10.0.0.1%2F32',
+    );
+    expect(() => fillPath('/incidents/{id}', {})).toThrow('missing path parameter id');
+  });
+
+  it('names each operation once, with a method and a path below /api/v1', () => {
+    for (const [op, [method, path]] of Object.entries(ENDPOINTS)) {
+      expect(['GET', 'POST', 'PATCH', 'DELETE'], op).toContain(method);
+      expect(path, op).toMatch(/^\/[a-z]/);
+    }
+    const keys = Object.values(ENDPOINTS).map(([m, p]) => `${m} ${p}`);
+    expect(new Set(keys).size).toBe(keys.length);
   });
 });
