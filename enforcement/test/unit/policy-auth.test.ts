@@ -189,4 +189,33 @@ describe('auth callout', () => {
     expect(results.every((r) => r.latencyMs >= 0)).toBe(true);
     expect(callouts).toEqual(['allow']);
   });
+
+  it('auth - 5,000 random and mutated answers never throw and never allow unless the answer says allow: true', async () => {
+    const base = JSON.stringify({
+      allow: false,
+      acl: { publish: { allow: ['a/#'] } },
+      ttl: 5,
+      reason: 'auth.expired',
+    });
+    let seed = 5;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    let body: unknown;
+    const a = authenticator(async () => body, { cacheTtlMs: 0, denyCacheTtlMs: 0 });
+    for (let i = 0; i < 5000; i++) {
+      const chars = [...base];
+      for (let k = 0, n = 1 + rnd(4); k < n; k++) chars[rnd(chars.length)] = String.fromCharCode(rnd(128));
+      try {
+        body = JSON.parse(chars.join(''));
+      } catch {
+        body = chars.join('');
+      }
+      const r = await a.authenticate(id({ clientId: `c${i}` }));
+      const said = typeof body === 'object' && body !== null && (body as { allow?: unknown }).allow === true;
+      if (r.allow) expect(said).toBe(true);
+      expect(typeof r.reason).toBe('string');
+    }
+  });
 });
