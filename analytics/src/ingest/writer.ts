@@ -1,7 +1,9 @@
 // Writes a consumed batch to events_v1 and returns the events that were not stored before.
 //
-// Exactly-once in query results rests on three layers: (1) ids already in the table are filtered out
-// before the insert — a batch redelivered after a crash between insert and ack finds its events there;
+// Exactly-once in query results rests on three layers: (1) when a batch holds redelivered records, ids
+// already in the table are filtered out before the insert — a batch redelivered after a crash between
+// insert and ack finds its events there, and the rules do not see them twice (a first delivery needs no
+// lookup: JetStream's duplicate window already dropped re-sends of the same id);
 // (2) events_v1 is a ReplacingMergeTree on (ts, id), so a duplicate that slipped in is merged away;
 // (3) every count is uniqExact over the event id (the minute views keep uniqExact states), so even an
 // unmerged duplicate is never counted twice.
@@ -22,7 +24,10 @@ export class EventWriter {
     const unique = new Map<string, ConsumedRecord<DecisionEventV1>>();
     for (const r of batch) if (!unique.has(r.value.id)) unique.set(r.value.id, r);
     if (unique.size === 0) return { fresh: [], duplicates: batch.length };
-    const stored = await this.storedIds([...unique.values()].map((r) => r.value));
+    const redelivered = batch.some((r) => r.deliveryCount > 1);
+    const stored = redelivered
+      ? await this.storedIds([...unique.values()].map((r) => r.value))
+      : new Set<string>();
     const fresh = [...unique.values()].filter((r) => !stored.has(r.value.id));
     const rows: EventRow[] = fresh.map((r) => eventRow(r.value, r.seq));
     await this.store.insert('events_v1', rows);
