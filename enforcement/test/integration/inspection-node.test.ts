@@ -23,10 +23,14 @@ import {
   signedData,
 } from '../../src/inspection/index.ts';
 import type { QuarantineRecordV1 } from '../../src/inspection/index.ts';
-import { connectClient, endClient, startTestNode, until } from '../support/kit.ts';
+import { connectClient, endClient, startTestNode, until as untilDefault } from '../support/kit.ts';
 import type { TestNode } from '../support/kit.ts';
 
 const SECRET = 'integration-hmac-secret';
+/** Generous deadlines: the shared test machine can be heavily loaded. */
+const WAIT_MS = 15_000;
+const until = <T>(what: string, probe: () => T | undefined | false): Promise<T> =>
+  untilDefault(what, probe, WAIT_MS);
 let nats: NatsServer;
 let broker: MosquittoServer;
 let nc: NatsConnection;
