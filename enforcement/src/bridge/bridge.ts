@@ -75,7 +75,15 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
   const originPub = connect('origin', 'pub', 'out');
   const originSub = connect('origin', 'sub', 'in');
   const corePub = connect('core', 'pub', 'in');
-  const common = { rules, deploymentId: c.deploymentId, backoff: c.backoff, metrics, log, random };
+  const common = {
+    rules,
+    deploymentId: c.deploymentId,
+    window: c.window,
+    backoff: c.backoff,
+    metrics,
+    log,
+    random,
+  };
   pipes.set(
     'out',
     new Pipe({

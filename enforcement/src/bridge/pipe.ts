@@ -2,9 +2,9 @@
 // hop marker and published with QoS 1 to the destination; the source's PUBACK is sent only after the
 // destination's PUBACK, so a message is never acknowledged upstream before the far side has it.
 //
-// mqtt.js sends the PUBACK of a received QoS 1 message when `handleMessage`'s callback is called and
-// reads the next packet of that connection only then: a source connection therefore forwards one message
-// at a time, in order, while the broker may push up to `window` more (MQTT 5 Receive Maximum).
+// Up to `window` messages per direction are in flight to the destination at once (PubackGate lets mqtt.js
+// read on while their PUBACKs wait); when the window is full the source connection is not read until one
+// completes, and the broker holds the rest (MQTT 5 Receive Maximum is set to the same window).
 // `handleMessage` is used rather than `customHandleAcks` because mqtt.js applies the latter to MQTT 5
 // only, and the core broker (nats-server) speaks MQTT 3.1.1.
 import type { IClientPublishOptions, IPublishPacket, MqttClient } from 'mqtt';
@@ -14,6 +14,7 @@ import type { BackoffPolicy } from './backoff.ts';
 import type { BridgeConnection } from './connection.ts';
 import { DeliveryRejectedError } from './errors.ts';
 import { mapTopic } from './mapping.ts';
+import { PubackGate } from './puback-gate.ts';
 import type { CompiledRule, Direction } from './mapping.ts';
 import type { BridgeMetrics } from './metrics.ts';
 
@@ -42,6 +43,8 @@ export interface PipeOptions {
   source: BridgeConnection;
   destination: BridgeConnection;
   destinationVersion: 4 | 5;
+  /** Messages of this direction in flight to the destination at once. */
+  window: number;
   deploymentId: string;
   backoff: BackoffPolicy;
   metrics: BridgeMetrics;
@@ -52,9 +55,14 @@ export interface PipeOptions {
 export class Pipe {
   private stopping = false;
   private readonly labels: { direction: Direction };
+  private readonly gate: PubackGate;
+  private inFlight = 0;
+  /** Read loops paused because `window` messages are in flight. */
+  private readonly waiting: (() => void)[] = [];
 
   constructor(private readonly o: PipeOptions) {
     this.labels = { direction: o.direction };
+    this.gate = new PubackGate(o.source.client);
     o.source.client.handleMessage = (packet, done) => this.handle(packet, done);
   }
 
@@ -83,38 +91,45 @@ export class Pipe {
     const m = this.o.metrics;
     m.ingested.inc(this.labels);
     const props = packet.properties?.userProperties as UserProperties | undefined;
-    if (carriesHop(props, this.o.deploymentId)) {
-      m.dropped.inc({ ...this.labels, reason: 'loop' });
-      done();
-      return;
-    }
-    const mapped = mapTopic(this.o.rules, this.o.direction, packet.topic);
+    const mapped = carriesHop(props, this.o.deploymentId)
+      ? undefined
+      : mapTopic(this.o.rules, this.o.direction, packet.topic);
     if (!mapped) {
-      m.dropped.inc({ ...this.labels, reason: 'unmapped' });
-      done();
+      const reason = carriesHop(props, this.o.deploymentId) ? 'loop' : 'unmapped';
+      m.dropped.inc({ ...this.labels, reason });
+      this.release(packet, Promise.resolve(true), done);
       return;
     }
     m.inFlight.inc(this.labels);
-    void this.deliver(mapped.topic, packet, props).then(
+    this.inFlight++;
+    const settled = this.deliver(mapped.topic, packet, props).then(
       () => {
-        m.inFlight.dec(this.labels);
         m.persisted.inc(this.labels);
         m.latency.observe(this.labels, (performance.now() - received) / 1000);
-        this.ack(generation, done);
+        return true;
       },
       (err: unknown) => {
-        m.inFlight.dec(this.labels);
-        if (!(err instanceof DeliveryRejectedError)) return; // stopping: the source redelivers later
+        if (!(err instanceof DeliveryRejectedError)) return false; // stopping: the source redelivers later
         m.dropped.inc({ ...this.labels, reason: 'rejected' });
         this.o.log.warn('bridge destination refused a message', { ...err.context });
-        this.ack(generation, done);
+        return true;
       },
     );
+    void settled.finally(() => {
+      m.inFlight.dec(this.labels);
+      this.inFlight--;
+      this.waiting.shift()?.();
+    });
+    // A PUBACK sent on a newer connection would acknowledge the broker's redelivery, not this message.
+    const current = settled.then((ok) => ok && generation === this.o.source.generation);
+    this.release(packet, current, done);
   }
 
-  /** PUBACK the source, unless its connection was replaced meanwhile: the broker redelivers there. */
-  private ack(generation: number, done: (err?: Error) => void): void {
-    if (generation === this.o.source.generation && this.o.source.connected) done();
+  /** Let mqtt.js read on (at once, or when the window has room); the PUBACK waits for `settled`. */
+  private release(packet: IPublishPacket, settled: Promise<boolean>, done: (err?: Error) => void): void {
+    if (packet.qos > 0 && packet.messageId !== undefined) this.gate.hold(packet.messageId, settled);
+    if (this.inFlight < this.o.window) done();
+    else this.waiting.push(() => done());
   }
 
   private publishOptions(packet: IPublishPacket, props: UserProperties | undefined): IClientPublishOptions {

@@ -230,8 +230,8 @@ describe('bridge acknowledgement to the source', () => {
       const sent = ids(20, 'u');
       for (const id of sent) await pub.publishAsync('clients/d/alerts', JSON.stringify({ id }), { qos: 1 });
       await waitFor(
-        'first alert taken by the bridge',
-        async () => (await counter(bridge, 'bridge_messages_ingested', { direction: 'out' })) >= 1,
+        'all 20 alerts in flight at once (the window), none acknowledged',
+        async () => (await counter(bridge, 'bridge_messages_ingested', { direction: 'out' })) >= sent.length,
       );
       await bridge.stop(); // nothing was acknowledged to the core: its session keeps the alerts
       await origin.restart();
