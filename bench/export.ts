@@ -5,7 +5,7 @@
 // cef_format_events_per_s: the CEF formatter alone, for reference.
 // delivered_ratio: events published while rsyslog is stopped and started again; unique events rsyslog
 //   wrote divided by events published (1.0: none lost).
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   connectNats,
@@ -78,6 +78,25 @@ async function waitBytes(file: string, bytes: number, timeoutMs: number): Promis
   );
 }
 
+/** Complete lines appended to `file` since `offset`, a read at a time (the file is never read whole). */
+function tailReader(file: string, offset: number): () => string[] {
+  let pos = offset;
+  let rest = '';
+  return () => {
+    const size = statSync(file).size;
+    if (size <= pos) return [];
+    const fd = openSync(file, 'r');
+    const buf = Buffer.alloc(size - pos);
+    readSync(fd, buf, 0, buf.length, pos);
+    closeSync(fd);
+    pos = size;
+    const text = rest + buf.toString('utf8');
+    const cut = text.lastIndexOf('\n');
+    rest = text.slice(cut + 1);
+    return cut < 0 ? [] : text.slice(0, cut).split('\n');
+  };
+}
+
 async function publishAll(p: EventPublisher, events: DecisionEventV1[]): Promise<void> {
   for (let i = 0; i < events.length; i++) {
     p.publish(events[i] as DecisionEventV1);
@@ -136,7 +155,7 @@ async function main(): Promise<void> {
     metric(SUITE, 'cef_tcp_events_per_s', rate, 'events/s', { events: N, written: lineCount(rs.files.tcp) });
 
     progress(SUITE, `outage: ${OUTAGE_N} events while rsyslog is stopped and started again ...`);
-    const before = lineCount(rs.files.tcp);
+    const beforeBytes = statSync(rs.files.tcp).size;
     const outage = Array.from({ length: OUTAGE_N }, (_, i) => event(N + i));
     const half = OUTAGE_N / 2;
     await publishAll(publisher, outage.slice(0, half / 2));
@@ -146,24 +165,23 @@ async function main(): Promise<void> {
     await rs.restart();
     await publishAll(publisher, outage.slice(half + half / 2));
     const wanted = new Set(outage.map((e) => e.id));
+    const tail = tailReader(rs.files.tcp, beforeBytes);
+    const got = new Set<string>();
+    let lines = 0;
     const deadline = Date.now() + 60_000;
-    let got = new Set<string>();
-    while (Date.now() < deadline) {
-      const text = readFileSync(rs.files.tcp, 'utf8');
-      got = new Set(
-        [...text.matchAll(/externalId=([0-9A-Z]{26})/g)]
-          .map((m) => m[1] as string)
-          .filter((id) => wanted.has(id)),
-      );
-      if (got.size === wanted.size) break;
+    while (Date.now() < deadline && got.size < wanted.size) {
+      for (const line of tail()) {
+        lines++;
+        const id = /externalId=([0-9A-Z]{26})/.exec(line)?.[1];
+        if (id && wanted.has(id)) got.add(id);
+      }
       await sleep(250);
     }
-    const written = lineCount(rs.files.tcp) - before;
     metric(SUITE, 'delivered_ratio', got.size / OUTAGE_N, 'ratio', {
       published: OUTAGE_N,
       unique: got.size,
-      lines: written,
-      duplicates: written - got.size,
+      lines,
+      duplicates: lines - got.size,
     });
     await runner.stop();
     await publisher.close();

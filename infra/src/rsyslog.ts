@@ -78,6 +78,9 @@ export function rsyslogConfig(
     // Control characters must reach the file unchanged for byte-for-byte comparison.
     `global(workDirectory=${q(join(o.dir, 'work'))} maxMessageSize=${q(String(o.maxMessageSize ?? 65536))}`,
     '  parser.escapeControlCharactersOnReceive="off")',
+    // On SIGTERM, write out every message already taken off the sockets instead of dropping the queue
+    // after the default 1.5 s: a sender cannot see that loss (syslog has no acknowledgement).
+    'main_queue(queue.timeoutShutdown="8000" queue.timeoutActionCompletion="8000")',
     'module(load="imudp")',
     'module(load="imptcp")',
     'module(load="imtcp" maxSessions="2000")',

@@ -52,8 +52,10 @@ export async function startExport(o: StartExportOptions): Promise<ExportService>
     throw err;
   }
   const port = o.config.metricsPort;
-  const server = !o.registry && port > 0 && o.config.sinks.length > 0 ? await serveMetrics(registry, port) : undefined;
-  for (const s of o.config.sinks) o.log.info('export sink running', { sink: s.name, kind: s.kind, format: s.format });
+  const server =
+    !o.registry && port > 0 && o.config.sinks.length > 0 ? await serveMetrics(registry, port) : undefined;
+  for (const s of o.config.sinks)
+    o.log.info('export sink running', { sink: s.name, kind: s.kind, format: s.format });
   return {
     exporter,
     metricsUrl: server ? `http://127.0.0.1:${port}/metrics` : undefined,

@@ -218,11 +218,14 @@ export class SourceLoop {
 
   /** Send `items` (the sendable part of `msgs`) until the sink takes them, then ack or hold for confirmation. */
   private async deliver(msgs: JsMsg[], items: Item[]): Promise<void> {
+    let epoch: number | undefined;
     if (items.length > 0) {
-      const ok = await this.sendWithRetry(items);
-      if (!ok) return; // stopping: the records stay unacked and come back on restart
+      const sent = await this.sendWithRetry(items);
+      if (sent === false) return; // stopping: the records stay unacked and come back on restart
+      epoch = sent;
+    } else {
+      epoch = this.d.sink.connectionEpoch?.();
     }
-    const epoch = this.d.sink.connectionEpoch?.();
     if (epoch === undefined || this.d.cfg.delivery.confirmMs === 0 || items.length === 0) {
       if (this.unconfirmed.length === 0) return this.ack(msgs, items);
     }
@@ -231,8 +234,11 @@ export class SourceLoop {
     this.d.metrics.unconfirmed.set(this.label, this.unconfirmedCount);
   }
 
-  /** True once sent; false if the loop was stopped first. Refused records end in the dead-letter subject. */
-  private async sendWithRetry(items: Item[]): Promise<boolean> {
+  /**
+   * Once sent: the connection epoch it was written under (undefined for acknowledged transports); false
+   * if the loop was stopped first. Refused records end in the dead-letter subject.
+   */
+  private async sendWithRetry(items: Item[]): Promise<number | undefined | false> {
     const { cfg, metrics } = this.d;
     const d = cfg.delivery;
     let attempt = 0;
@@ -240,14 +246,14 @@ export class SourceLoop {
     for (;;) {
       if (this.stopped) return false;
       try {
-        await this.d.exclusive(() => this.d.sink.send(items.map((i) => i.enc)));
-        return true;
+        const epoch = await this.d.exclusive(() => this.d.sink.send(items.map((i) => i.enc)));
+        return typeof epoch === 'number' ? epoch : undefined;
       } catch (err) {
         attempt++;
         metrics.failed.inc(this.label, items.length);
         if (!isUnavailable(err) && ++refused >= d.maxAttempts) {
           await this.refusedOneByOne(items, err);
-          return true;
+          return this.d.sink.connectionEpoch?.();
         }
         const delay = backoffDelay(attempt, d.backoffMinMs, d.backoffMaxMs);
         if (attempt === 1 || attempt % 10 === 0) {

@@ -40,8 +40,11 @@ export function utf8Prefix(s: string, maxBytes: number): string {
   return out;
 }
 
+const PRINTUSASCII = /^[!-~]*$/;
+
 /** Printable US-ASCII only (33–126), for syslog header fields; '-' when nothing is left. */
 export function printUsAscii(s: string, max: number, extraBanned = ''): string {
+  if (s.length > 0 && s.length <= max && extraBanned === '' && PRINTUSASCII.test(s)) return s;
   let out = '';
   for (const ch of s) {
     const c = ch.charCodeAt(0);

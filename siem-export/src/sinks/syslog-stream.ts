@@ -38,13 +38,16 @@ export class StreamSyslogSink implements Sink {
     return this.epoch;
   }
 
-  async send(batch: readonly Encoded[]): Promise<void> {
+  async send(batch: readonly Encoded[]): Promise<number> {
     const socket = await this.connection();
+    // Taken before the write: a loss noticed later bumps the epoch and marks this batch for resending.
+    const epoch = this.epoch;
     const data = frameStream(batch, this.framing);
     await new Promise<void>((resolve, reject) => {
       socket.write(data, 'utf8', (err) => (err ? reject(this.unavailable(err)) : resolve()));
     });
     if (this.socket !== socket) throw this.unavailable(new Error('connection lost during write'));
+    return epoch;
   }
 
   private connection(): Promise<Socket> {
@@ -75,6 +78,7 @@ export class StreamSyslogSink implements Sink {
         const lost = (err?: Error): void => {
           if (this.socket !== s) return;
           this.socket = undefined;
+          this.epoch++;
           this.ctx.log.warn('connection lost', {
             target: this.what,
             error: err?.message ?? 'closed by receiver',

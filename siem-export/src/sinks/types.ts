@@ -19,10 +19,11 @@ export interface Encoded {
 
 export interface Sink {
   /**
-   * Hand a batch on, in order. Resolves once the transport accepted every record; rejects with an
+   * Hand a batch on, in order. Resolves once the transport accepted every record — for transports with
+   * a connectionEpoch, with the epoch of the connection the batch was written to; rejects with an
    * ExportError: Unavailable (retry later, keep the records) or Rejected/Unencodable (these records).
    */
-  send(batch: readonly Encoded[]): Promise<void>;
+  send(batch: readonly Encoded[]): Promise<number | void>;
   /**
    * Only for transports without an application-level acknowledgement (syslog over TCP/TLS): a number
    * that changes whenever the connection was lost. Records written under an older number that were not

@@ -44,6 +44,8 @@ describe('syslog sinks against a real rsyslog', () => {
         format: 'rfc5424',
         port: rs.ports.udp,
         maxMessageBytes: 8192,
+        // UDP has no flow control: paced well below what a CPU-starved receiver on a shared host drops.
+        maxPerSecond: 500,
       }),
       sinkConfig({ name: 'tcp', kind: 'syslog-tcp', format: 'cef', port: rs.ports.tcp }),
       sinkConfig({
@@ -140,7 +142,8 @@ describe('syslog sinks against a real rsyslog', () => {
       const firstSeen = [...new Set(seen())];
       expect(firstSeen).toEqual(all.map((e) => e.id));
       // The outage was real: sends failed while rsyslog was down.
-      const failed = (await metrics.failed.get()).values.find((v) => v.labels.sink === 'tcp_outage')?.value ?? 0;
+      const failed =
+        (await metrics.failed.get()).values.find((v) => v.labels.sink === 'tcp_outage')?.value ?? 0;
       expect(failed).toBeGreaterThan(0);
     } finally {
       await runner.stop();
