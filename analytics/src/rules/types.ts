@@ -38,6 +38,12 @@ const ruleSchema = z
     leakPerS: z.number().positive().optional(),
     /** The window must also hold an event with one of these reasons (a correlation precondition). */
     requires: z.array(reason).default([]),
+    /**
+     * Which of the matched reasons count toward `threshold` (default: all). Credential stuffing counts
+     * distinct usernames among failures only: successes are its precondition, not its evidence, or every
+     * healthy fleet behind one NAT address would look like an attack.
+     */
+    countReasons: z.array(reason).optional(),
     technique: z
       .string()
       .refine((t) => technique(t) !== undefined, { message: 'is not in the MITRE catalog' }),
@@ -85,6 +91,15 @@ const ruleSchema = z
     for (const req of r.requires) {
       if (!r.match.reasons.includes(req as never)) {
         ctx.addIssue({ code: 'custom', path: ['requires'], message: `${req} must also be in match.reasons` });
+      }
+    }
+    for (const c of r.countReasons ?? []) {
+      if (!r.match.reasons.includes(c as never)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['countReasons'],
+          message: `${c} must also be in match.reasons`,
+        });
       }
     }
   });

@@ -76,6 +76,14 @@ describe('detection engine', () => {
     expect(engine.process([ok]).changed.map((c) => c.rule.id)).toContain('auth.credential_stuffing');
   });
 
+  it('credential stuffing - many devices logging in fine from one NAT address is not an attack', () => {
+    const engine = new DetectionEngine(rules);
+    const logins = Array.from({ length: 50 }, (_, i) =>
+      at(T0 + i * 1000, { reason: 'auth.ok', subject: { ip: '203.0.113.60', username: `meter-${i}` } }),
+    );
+    expect(engine.process(logins).changed.map((c) => c.rule.id)).toEqual([]);
+  });
+
   it('CONNECT flood - a burst of 50 passes the leaky bucket, the 51st at once overflows it', () => {
     const engine = new DetectionEngine(rules);
     const connect = (i: number): DecisionEventV1 =>

@@ -9,10 +9,12 @@ export function distinctFamily(rule: DetectionRule): GroupState {
   const windowMs = rule.window * 1000;
   const values = new Map<string, number>();
   const required = new Set<string>(rule.requires);
+  const counted = rule.countReasons ? new Set<string>(rule.countReasons) : undefined;
+  const counts = (h: Hit): boolean => h.value !== '' && (!counted || counted.has(h.reason));
   let requiredInWindow = 0;
   const dropped = (h: Hit): void => {
     if (required.has(h.reason)) requiredInWindow -= 1;
-    if (h.value === '') return;
+    if (!counts(h)) return;
     const n = (values.get(h.value) ?? 0) - 1;
     if (n <= 0) values.delete(h.value);
     else values.set(h.value, n);
@@ -21,7 +23,7 @@ export function distinctFamily(rule: DetectionRule): GroupState {
     add(hit) {
       q.push(hit);
       if (required.has(hit.reason)) requiredInWindow += 1;
-      if (hit.value !== '') values.set(hit.value, (values.get(hit.value) ?? 0) + 1);
+      if (counts(hit)) values.set(hit.value, (values.get(hit.value) ?? 0) + 1);
       q.evict(hit.ts - windowMs, dropped);
       q.cap(Math.max(rule.threshold * 64, 1024), dropped);
       return values.size >= rule.threshold && (required.size === 0 || requiredInWindow > 0);
