@@ -62,7 +62,7 @@ describe('detection rule files', () => {
     [{ type: 'distinct' }, /rule x\.rule: distinct is required for type distinct/],
     [{ type: 'leaky_bucket' }, /capacity and leakPerS are required/],
     [{ requires: ['auth.ok'] }, /auth\.ok must also be in match\.reasons/],
-    [{ countReasons: ['auth.ok'] }, /countReasons: auth\.ok must also be in match\.reasons/],
+    [{ countReasons: ['auth.ok'] }, /rule x\.rule: countReasons auth\.ok must also be in match\.reasons/],
     [{ groupBy: 'topic' }, /rule x\.rule: groupBy/],
     [{ window: 0 }, /rule x\.rule: window/],
     [{ extra: 1 }, /rule x\.rule: .*extra/],
