@@ -1,6 +1,6 @@
 // The api's own Prometheus metrics, in a registry of their own so that several apps in one process (tests)
 // do not collide; /metrics serves it together with the default registry and every in-process component's.
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, register } from 'prom-client';
 
 export interface ApiMetrics {
   registry: Registry;
@@ -58,6 +58,19 @@ export function apiMetrics(registry = new Registry()): ApiMetrics {
       registers,
     }),
   };
+}
+
+let defaultsCollected = false;
+
+/** Process metrics (CPU, memory, event loop lag) on the default registry, once per process. */
+export function collectProcessMetrics(): void {
+  if (defaultsCollected) return;
+  defaultsCollected = true;
+  try {
+    collectDefaultMetrics({ register });
+  } catch {
+    // another component of this process registered them already
+  }
 }
 
 /** Text exposition of several registries (duplicates of the default registry are left out). */

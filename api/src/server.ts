@@ -22,7 +22,7 @@ import { TokenStore } from './auth/tokens.ts';
 import type { ApiConfig } from './config.ts';
 import type { ApiDeps } from './deps.ts';
 import { createApp } from './http/app.ts';
-import { apiMetrics } from './metrics.ts';
+import { apiMetrics, collectProcessMetrics } from './metrics.ts';
 import { Quarantine } from './quarantine.ts';
 import { factsFromConfig } from './reports/facts.ts';
 import { ReportSigner } from './reports/sign.ts';
@@ -76,6 +76,7 @@ export async function startApi(o: ApiOptions): Promise<ApiServer> {
   const log = (o.log ?? silentLogger).child({ component: 'api' });
   const now = o.now ?? Date.now;
   const metrics = apiMetrics();
+  collectProcessMetrics();
   const nc: NatsConnection = await connectNats(o.nats, { component: 'api' });
   const { jsm, bans } = await ensureStreams(nc, o.streams, o.nats.replicas);
   const store = o.store ?? openStore(o.analytics, o.dataDir);
