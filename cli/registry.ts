@@ -6,6 +6,7 @@ import { registerAnalytics } from './commands/analytics.ts';
 import { registerApi } from './commands/api.ts';
 import { registerAuthService } from './commands/auth-service.ts';
 import { registerBridge } from './commands/bridge.ts';
+import { registerDemo } from './commands/demo.ts';
 import { registerEnforce } from './commands/enforce.ts';
 import { registerExport } from './commands/export.ts';
 import { analyticsService } from './services/analytics.ts';
@@ -32,6 +33,7 @@ export const commands: RegisterCommand[] = [
   registerApi,
   registerBridge,
   registerExport,
+  registerDemo,
 ];
 
 /** Services of `sentinel up`, in start order. */

@@ -38,3 +38,5 @@ export type {
   MosquittoWebSocket,
   StartMosquittoOptions,
 } from './mosquitto.ts';
+export { createDevice, connectDevice, connackCode, loopbackAddress } from './devices.ts';
+export type { DeviceOptions } from './devices.ts';

@@ -2,7 +2,7 @@
 // port under one folder, bound to loopback, run as a supervised child. Used by the local stack (behind the
 // reference auth service) and by integration tests, which each start their own on a free port.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -46,18 +46,23 @@ function socketPathFor(dir: string, port: number): string {
   return p.length < 100 ? p : join(tmpdir(), `sentinel-mariadb-${port}.sock`);
 }
 
-async function initialise(dataDir: string, installBinary: string): Promise<void> {
+async function initialise(dataDir: string, tmpDir: string, installBinary: string): Promise<void> {
   if (existsSync(join(dataDir, 'mysql'))) return;
   mkdirSync(dataDir, { recursive: true });
+  mkdirSync(tmpDir, { recursive: true });
   try {
     await run(installBinary, [
       '--no-defaults',
       `--datadir=${dataDir}`,
+      // Its own temp folder: bootstraps running side by side in a shared /tmp collide on temp table names.
+      `--tmpdir=${tmpDir}`,
       '--user=root',
       '--auth-root-authentication-method=normal',
       '--skip-test-db',
     ]);
   } catch (err) {
+    // A half-made data folder would be taken as initialised next time: remove it.
+    rmSync(dataDir, { recursive: true, force: true });
     const e = err as Error & { stderr?: string };
     throw new Error(
       `${installBinary} failed: ${e.stderr?.trim().split('\n').slice(-3).join(' ') ?? e.message}`,
@@ -85,13 +90,16 @@ export async function startMariadb(opts: StartMariadbOptions): Promise<Mariadb> 
   const port = opts.port ?? (await getFreePort());
   const dataDir = join(dir, 'data');
   const socketPath = socketPathFor(dir, port);
-  await initialise(dataDir, opts.installBinary ?? 'mariadb-install-db');
+  const tmpDir = join(dir, 'tmp');
+  await initialise(dataDir, tmpDir, opts.installBinary ?? 'mariadb-install-db');
+  mkdirSync(tmpDir, { recursive: true });
   const child = new SupervisedChild({
     name: 'mariadbd',
     command: opts.serverBinary ?? 'mariadbd',
     args: [
       '--no-defaults',
       `--datadir=${dataDir}`,
+      `--tmpdir=${tmpDir}`,
       '--user=root',
       `--port=${port}`,
       '--bind-address=127.0.0.1',
