@@ -1,8 +1,9 @@
 // One incident: what happened (timeline), what it is in ATT&CK terms, who did it (threat score), and the
 // actions that end it: acknowledge, assign, resolve, comment, ban the identity for a chosen time.
 import { useState } from 'react';
-import type { Incident, IncidentPatch } from '../api/types.ts';
+import type { Incident, IncidentDetail, IdentityDetail, IncidentPatch } from '../api/types.ts';
 import { useAction, useAsync } from '../app/hooks.ts';
+import type { Async } from '../app/hooks.ts';
 import { can, whyNot } from '../app/permissions.ts';
 import { href } from '../app/router.ts';
 import { useSession } from '../app/session.tsx';
@@ -32,45 +33,59 @@ export function IncidentPage({ id }: { id: string }) {
         <a href={href.incidents()}>← Incidents</a>
       </p>
       <Load data={detail.data} error={detail.error} reload={detail.reload} rows={8}>
-        {(d) => (
-          <>
-            <IncidentHead i={d.incident} />
-            <div className="grid-2">
-              <div>
-                <Panel title="Timeline" id="timeline">
-                  {d.timeline.length === 0 ? (
-                    <Empty>No events are stored for this incident yet.</Empty>
-                  ) : (
-                    <ol className="timeline" aria-label="Incident timeline">
-                      {d.timeline.map((t) => (
-                        <li key={`${t.type}:${t.id}`} className={`tl tl-${t.type}`}>
-                          <span className="tl-time mono small">{formatTime(t.ts)}</span>
-                          <span className={`badge tl-kind`}>{t.type}</span>
-                          <span className="tl-summary">
-                            {t.summary}
-                            {t.actor && <span className="muted"> — {t.actor}</span>}
-                          </span>
-                        </li>
-                      ))}
-                    </ol>
-                  )}
-                </Panel>
-              </div>
-              <div>
-                <Actions i={d.incident} onDone={detail.reload} />
-                <Attack i={d.incident} />
-                <IdentityCard i={d.incident} />
-                {d.incident.remediation && (
-                  <Panel title="Remediation" id="remediation">
-                    <p>{d.incident.remediation}</p>
-                  </Panel>
-                )}
-              </div>
-            </div>
-          </>
-        )}
+        {(d) => <IncidentBody d={d} reload={detail.reload} />}
       </Load>
     </div>
+  );
+}
+
+function IncidentBody({ d, reload }: { d: IncidentDetail; reload(): void }) {
+  const { client } = useSession();
+  const i = d.incident;
+  const ident = useAsync(
+    () => client.identity(i.scope, i.identity, { points: 2 }),
+    [client, i.scope, i.identity],
+  );
+  const done = () => {
+    reload();
+    ident.reload();
+  };
+  return (
+    <>
+      <IncidentHead i={i} />
+      <div className="grid-2">
+        <div>
+          <Panel title="Timeline" id="timeline">
+            {d.timeline.length === 0 ? (
+              <Empty>No events are stored for this incident yet.</Empty>
+            ) : (
+              <ol className="timeline" aria-label="Incident timeline">
+                {d.timeline.map((t) => (
+                  <li key={`${t.type}:${t.id}`} className={`tl tl-${t.type}`}>
+                    <span className="tl-time mono small">{formatTime(t.ts)}</span>
+                    <span className="badge tl-kind">{t.type}</span>
+                    <span className="tl-summary">
+                      {t.summary}
+                      {t.actor && <span className="muted"> — {t.actor}</span>}
+                    </span>
+                  </li>
+                ))}
+              </ol>
+            )}
+          </Panel>
+        </div>
+        <div>
+          <Actions i={i} banned={ident.data?.banned === true} onDone={done} />
+          <Attack i={i} />
+          <IdentityCard i={i} ident={ident} />
+          {i.remediation && (
+            <Panel title="Remediation" id="remediation">
+              <p>{i.remediation}</p>
+            </Panel>
+          )}
+        </div>
+      </div>
+    </>
   );
 }
 
@@ -112,12 +127,7 @@ function Attack({ i }: { i: Incident }) {
   );
 }
 
-function IdentityCard({ i }: { i: Incident }) {
-  const { client } = useSession();
-  const ident = useAsync(
-    () => client.identity(i.scope, i.identity, { points: 2 }),
-    [client, i.scope, i.identity],
-  );
+function IdentityCard({ i, ident }: { i: Incident; ident: Async<IdentityDetail> }) {
   return (
     <Panel title="Identity" id="identity">
       <p>
@@ -144,7 +154,7 @@ function IdentityCard({ i }: { i: Incident }) {
   );
 }
 
-function Actions({ i, onDone }: { i: Incident; onDone(): void }) {
+function Actions({ i, banned, onDone }: { i: Incident; banned: boolean; onDone(): void }) {
   const { client, me } = useSession();
   const triage = can(me.role, 'triage');
   const banOk = can(me.role, 'ban');
@@ -271,12 +281,13 @@ function Actions({ i, onDone }: { i: Incident; onDone(): void }) {
         <GatedButton
           allowed={banOk}
           why={whyNot('ban')}
+          disabled={banned}
           kind="danger"
           pending={act.pending}
           onClick={() => void ban()}
-          label={`Ban ${i.identity}`}
+          label={banned ? `${i.identity} is banned` : `Ban ${i.identity}`}
         >
-          Ban identity
+          {banned ? 'Banned' : 'Ban identity'}
         </GatedButton>
       </div>
       <div className="action-feedback" aria-live="polite">

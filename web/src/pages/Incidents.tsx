@@ -3,7 +3,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { KeyboardEvent as ReactKeyboardEvent, MouseEvent as ReactMouseEvent } from 'react';
 import { IDENTITY_SCOPES, INCIDENT_STATUSES } from '../api/types.ts';
 import type { Incident, IncidentSort } from '../api/types.ts';
-import { useAsync } from '../app/hooks.ts';
+import { useAsync, useInterval } from '../app/hooks.ts';
 import { href, navigate } from '../app/router.ts';
 import { useSession } from '../app/session.tsx';
 import { useLiveIncidents } from '../app/stream.tsx';
@@ -52,6 +52,9 @@ export function IncidentsPage() {
   const [waiting, setWaiting] = useState(0);
   const [selected, setSelected] = useState(0);
   const tableRef = useRef<HTMLTableSectionElement>(null);
+  // "12s ago" stays true while the page is open
+  const [clock, setClock] = useState(() => Date.now());
+  useInterval(() => setClock(Date.now()), 10_000);
 
   useEffect(() => {
     if (page.data) {
@@ -179,6 +182,7 @@ export function IncidentsPage() {
                   idx={idx}
                   selected={idx === selected}
                   fresh={fresh.has(r.incidentId)}
+                  now={clock}
                   onSelect={() => setSelected(idx)}
                 />
               ))}
@@ -218,6 +222,7 @@ export function IncidentsPage() {
 }
 
 function IncidentRow(props: {
+  now: number;
   r: Incident;
   idx: number;
   selected: boolean;
@@ -262,10 +267,10 @@ function IncidentRow(props: {
       </td>
       <td className="num">{r.eventCount}</td>
       <td className="small" title={formatTime(r.firstSeen)}>
-        {formatAgo(r.firstSeen)}
+        {formatAgo(r.firstSeen, props.now)}
       </td>
       <td className="small" title={formatTime(r.lastSeen)}>
-        {formatAgo(r.lastSeen)}
+        {formatAgo(r.lastSeen, props.now)}
       </td>
     </tr>
   );

@@ -71,7 +71,21 @@ function rulesWithoutAutoBan(dir: string): string {
   return file;
 }
 
+/**
+ * Starts the stack; a port taken by another process between choosing it and binding it (other test
+ * suites run beside this one) gets one more try on fresh ports. Any other failure is thrown as is.
+ */
 export async function startStack(): Promise<Stack> {
+  try {
+    return await startStackOnce();
+  } catch (err) {
+    if (!(err instanceof Error) || !/already in use|EADDRINUSE/.test(err.message)) throw err;
+    console.warn(`sentinel up met a taken port; once more on fresh ports: ${err.message.split('\n')[0]}`);
+    return startStackOnce();
+  }
+}
+
+async function startStackOnce(): Promise<Stack> {
   const t = tempDir('sentinel-web-e2e-');
   const base = join(t.dir, 'base.yaml');
   // JSON is YAML: the config file is written as JSON

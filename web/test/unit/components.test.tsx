@@ -397,3 +397,16 @@ describe('keyboard use', () => {
     expect(await screen.findByText('The technique catalog is empty.')).toBeTruthy();
   });
 });
+
+describe('an identity already in the penalty box', () => {
+  it('shows the ban as done on the incident instead of offering it again', async () => {
+    const api = new FakeApi()
+      .on('GET', /^\/incidents\/inc-1$/, detail())
+      .on('GET', /^\/identities\//, { ...identity, banned: true });
+    signedIn('responder', '#/incidents/inc-1', api);
+    const b = await screen.findByRole('button', { name: 'sensor-9 is banned' });
+    expect(b).toHaveProperty('disabled', true);
+    expect(b.textContent).toBe('Banned');
+    expect(screen.getByTestId('banned-now').textContent).toBe('yes');
+  });
+});
