@@ -20,7 +20,7 @@ import {
 import type { DecisionEventV1 } from '@sentinel/ingest';
 import { startNats, tempDir, waitFor } from '@sentinel/infra';
 import { analyticsConfigSchema, countEvents, startAnalytics } from '@sentinel/analytics';
-import { apiConfigSchema, startApi } from '@sentinel/api';
+import { apiConfigSchema, queryIncidents, startApi } from '@sentinel/api';
 import { metric, percentile, progress } from './_report.ts';
 
 const SUITE = 'api';
@@ -113,7 +113,6 @@ async function main(): Promise<void> {
     const inc = await load(`${api.url}/api/v1/incidents?limit=50&minSeverity=1`, token, CONCURRENCY);
     metric(SUITE, 'incidents_req_per_s', inc.rps, 'req/s', { concurrency: CONCURRENCY });
     metric(SUITE, 'incidents_p95_ms', percentile(inc.lat, 95), 'ms', { concurrency: CONCURRENCY });
-    const { queryIncidents } = await import('../api/src/store/incidents.ts');
     const direct: number[] = [];
     for (let i = 0; i < 50; i++) {
       const t0 = performance.now();

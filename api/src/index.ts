@@ -44,6 +44,10 @@ export type { StreamFilter } from './stream/live.ts';
 export { Quarantine, quarantineRecordSchema } from './quarantine.ts';
 export type { QuarantineRecord, QuarantinedMessage } from './quarantine.ts';
 export { encodeCursor, decodeCursor } from './store/cursor.ts';
+export { queryIncidents, getIncident, incidentTimeline, INCIDENT_SORTS } from './store/incidents.ts';
+export type { Incident, IncidentQuery, IncidentSort, TimelineEntry } from './store/incidents.ts';
+export { searchEvents } from './store/events.ts';
+export type { EventQuery, StoredEvent } from './store/events.ts';
 
 // compliance reports
 export { STANDARDS, STANDARD_IDS, buildReport } from './reports/build.ts';
