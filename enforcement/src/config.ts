@@ -7,6 +7,7 @@ import {
   penaltyBoxConfigSchema,
   rateLimitsConfigSchema,
 } from './policy/config.ts';
+import { inspectionConfigSchema } from './inspection/config.ts';
 
 const port = z.number().int().min(0).max(65_535);
 
@@ -106,6 +107,8 @@ export const enforcementConfigSchema = z
     acl: aclConfigSchema,
     auth: authConfigSchema,
     penaltyBox: penaltyBoxConfigSchema,
+    /** Payload inspection and MQTT threat detection (src/inspection/README.md). */
+    inspection: inspectionConfigSchema,
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -4,9 +4,13 @@
 // cluster workers.
 import { join } from 'node:path';
 import { connectNats, EventPublisher, silentLogger } from '@sentinel/ingest';
-import type { Logger, NatsConfig, PublisherConfig } from '@sentinel/ingest';
+import type { DecisionEventV1, Logger, NatsConfig, PublisherConfig } from '@sentinel/ingest';
 import type { NatsConnection } from '@nats-io/nats-core';
+import { jetstream } from '@nats-io/jetstream';
 import type { EnforcementConfig } from './config.ts';
+import { createInspector } from './inspection/factory.ts';
+import type { SentinelInspector } from './inspection/inspector.ts';
+import { createNodeMetrics } from './metrics.ts';
 import { EnforcementNode } from './node.ts';
 import type { NodePorts } from './node.ts';
 import { HttpAuthenticator } from './policy/auth.ts';
@@ -72,17 +76,32 @@ export async function startEnforcementService(opts: EnforcementServiceOptions): 
   const box = new MemoryPenaltyBox(cfg.penaltyBox.allowlist);
   let follower: BanFollower | undefined;
   let auth: HttpAuthenticator | undefined;
+  let inspector: SentinelInspector | undefined;
   try {
     follower = await followBans(nc, box, { log, pruneIntervalMs: cfg.penaltyBox.pruneIntervalMs });
     if (cfg.auth.url) auth = new HttpAuthenticator({ config: cfg.auth, log });
     const tls = await resolveTlsFiles(cfg, opts.dataDir);
+    const metrics = createNodeMetrics();
+    const emit = (e: DecisionEventV1): void => publisher.publish(e);
+    if (!opts.inspector && cfg.inspection.enabled) {
+      inspector = createInspector({
+        config: cfg.inspection,
+        node: opts.nodeName,
+        js: jetstream(nc),
+        emit,
+        log,
+        registry: metrics.registry,
+      });
+    }
+    const plugged = opts.inspector ?? inspector;
     const node = new EnforcementNode(cfg, opts.nodeName, {
-      emit: (e) => publisher.publish(e),
+      emit,
+      metrics,
       penaltyBox: box,
       log,
       ...(auth ? { authenticator: auth } : {}),
       ...(tls ? { tls } : {}),
-      ...(opts.inspector ? { inspector: opts.inspector } : {}),
+      ...(plugged ? { inspector: plugged } : {}),
       ...(opts.worker ? { workerCount: opts.worker.count } : {}),
     });
     if (opts.worker) await node.startEmbedded();
@@ -94,6 +113,7 @@ export async function startEnforcementService(opts: EnforcementServiceOptions): 
       nc,
       async stop() {
         await node.stop();
+        await inspector?.close();
         await follower?.stop();
         await auth?.close();
         await publisher.close();
@@ -101,6 +121,7 @@ export async function startEnforcementService(opts: EnforcementServiceOptions): 
       },
     };
   } catch (err) {
+    await inspector?.close();
     await follower?.stop();
     await auth?.close();
     await publisher.close();

@@ -30,6 +30,8 @@ export interface SessionContext {
   pubMessages: number;
   pubBytes: number;
   pubSince: number;
+  /** Registered as open with inspection (sessionOpened passed); released by sessionEnded. */
+  opened?: boolean;
   /** Close the connection for `reason` (the 5.0 DISCONNECT code follows from it). */
   close(reason: ReasonCode, detail?: string): void;
 }

@@ -27,9 +27,22 @@ import type { ConnectPacket, PublishPacket, Subscription } from '../protocol/pac
 import type { SessionContext } from './context.ts';
 import { peerSubject } from './context.ts';
 
-/** Payload inspection, plugged in when configured (see src/inspection). */
+/** Payload inspection and threat tracking, plugged in when configured (see src/inspection). Only
+ *  `inspect` is required; each other hook is called where its README says when present. */
 export interface PublishInspector {
   inspect(session: SessionFacts, publish: PublishFacts, now: number): InspectionResult;
+  publishDenied?(session: SessionFacts, publish: PublishFacts, acl: Verdict, now: number): InspectionResult;
+  connectAttempt?(ip: string, now: number): InspectionResult;
+  sessionOpened?(session: SessionFacts, now: number): InspectionResult;
+  sessionClosed?(session: SessionFacts): void;
+  subscribe?(session: SessionFacts, filters: readonly string[], now: number): InspectionResult;
+  qos2?(
+    session: SessionFacts,
+    step: 'pubrec' | 'pubrel' | 'dup',
+    packetId: number,
+    now: number,
+  ): InspectionResult;
+  qos2Completed?(session: SessionFacts, packetId: number): void;
 }
 
 export interface PipelineConfig {
@@ -99,6 +112,12 @@ const penaltyBoxStep: ConnectStep = (a, p) => {
 
 const rateLimitStep: ConnectStep = (a, p) => p.deps.limiter.connect(a.id.ip, a.now);
 
+/** Connection rate and CONNECT flood per source, before any auth work is spent on it. */
+const connectRateStep: ConnectStep = (a, p) => {
+  const res = p.deps.inspector?.connectAttempt?.(a.id.ip, a.now);
+  return res ? p.applyInspection(a.ctx, res, { packetType: 'connect' }, true) : ALLOW;
+};
+
 const authenticateStep: ConnectStep = async (a, p) => {
   const auth = p.deps.auth;
   if (!auth) return ALLOW;
@@ -160,15 +179,34 @@ const willStep: ConnectStep = (a) => {
   return (a.ctx.acl as NonNullable<SessionContext['acl']>).canPublish(will.topic, will.retain);
 };
 
+/** Stolen client id, cloned certificate: the last step, so only a session about to open is registered. */
+const sessionOpenedStep: ConnectStep = (a, p) => {
+  const insp = p.deps.inspector;
+  if (!insp?.sessionOpened) return ALLOW;
+  const v = p.applyInspection(
+    a.ctx,
+    insp.sessionOpened(p.sessionFacts(a.ctx), a.now),
+    { packetType: 'connect' },
+    true,
+  );
+  if (v.ok) a.ctx.opened = true;
+  return v;
+};
+
 export const connectChecks: readonly ConnectStep[] = [
   protocolStep,
   penaltyBoxStep,
   rateLimitStep,
+  connectRateStep,
   authenticateStep,
   certBindingStep,
   aclStep,
   willStep,
+  sessionOpenedStep,
 ];
+
+/** Denials that came from inspection (their findings are already emitted as events). */
+const inspected = new WeakSet<Denial>();
 
 function optional<K extends string, V>(key: K, v: V | undefined): Partial<Record<K, V>> {
   return v === undefined ? {} : ({ [key]: v } as Record<K, V>);
@@ -227,7 +265,8 @@ export class Pipeline {
         if (!v.ok) {
           if (v.reason.startsWith('rate.'))
             this.deps.metrics.rateLimitRejected.inc({ tier: v.reason.slice(5) });
-          if (!(a.auth && v.reason === a.auth.reason)) this.denied(ctx, v, { packetType: 'connect' });
+          if (!(a.auth && v.reason === a.auth.reason) && !inspected.has(v))
+            this.denied(ctx, v, { packetType: 'connect' });
           return v;
         }
       }
@@ -265,7 +304,18 @@ export class Pipeline {
     const lim = this.deps.limiter.publish(ctx.peer.ip, ctx.clientId, now);
     if (!lim.ok) return this.rateDenied(ctx, lim, publishMqtt(p, topic));
     const acl = (ctx.acl as NonNullable<SessionContext['acl']>).canPublish(topic, p.retain);
-    if (!acl.ok) return this.denied(ctx, acl, publishMqtt(p, topic));
+    if (!acl.ok) {
+      this.denied(ctx, acl, publishMqtt(p, topic));
+      const insp = this.deps.inspector;
+      if (insp?.publishDenied) {
+        this.applyInspection(
+          ctx,
+          insp.publishDenied(this.sessionFacts(ctx), this.publishFacts(p, topic, acl), acl, now),
+          publishMqtt(p, topic),
+        );
+      }
+      return acl;
+    }
     const insp = this.deps.inspector;
     if (insp) {
       const v = this.inspect(ctx, insp, p, topic, acl, now);
@@ -286,11 +336,24 @@ export class Pipeline {
     acl: Verdict,
     now: number,
   ): Verdict {
+    const res = insp.inspect(this.sessionFacts(ctx), this.publishFacts(p, topic, acl), now);
+    if (res.findings.length === 0 && res.verdict.ok) return ALLOW; // the clean path allocates nothing more
+    return this.applyInspection(ctx, res, publishMqtt(p, topic));
+  }
+
+  private publishFacts(p: PublishPacket, topic: string, acl: Verdict): PublishFacts {
     const facts: PublishFacts = { topic, payload: p.payload, qos: p.qos, retain: p.retain, dup: p.dup, acl };
     if (p.messageId !== undefined) facts.packetId = p.messageId;
     const up = p.properties?.userProperties;
     if (up !== undefined) facts.userProperties = up as Record<string, string | string[]>;
-    const res = insp.inspect(this.sessionFacts(ctx), facts, now);
+    return facts;
+  }
+
+  /**
+   * Emit an inspection result's findings and apply its verdict: `disconnect` closes the session (unless
+   * `deciding`: a CONNECT still being decided is refused by its CONNACK instead).
+   */
+  applyInspection(ctx: SessionContext, res: InspectionResult, mqtt: EventMqtt, deciding = false): Verdict {
     for (const f of res.findings) {
       this.emit(ctx, {
         reason: f.reason,
@@ -298,14 +361,37 @@ export class Pipeline {
         severity: f.severity,
         rule: f.rule,
         message: f.message,
-        mqtt: publishMqtt(p, topic),
+        mqtt,
       });
     }
-    if (res.action === 'disconnect' && !res.verdict.ok) ctx.close(res.verdict.reason, res.verdict.message);
+    if (!res.verdict.ok) {
+      inspected.add(res.verdict);
+      if (res.action === 'disconnect' && !deciding) ctx.close(res.verdict.reason, res.verdict.message);
+    }
     return res.verdict;
   }
 
-  private sessionFacts(ctx: SessionContext): SessionFacts {
+  /** QoS 2 steps from the device (PUBREC, PUBREL, PUBLISH with DUP): redelivery loops. */
+  qos2(ctx: SessionContext, step: 'pubrec' | 'pubrel' | 'dup', packetId: number, now: number): Verdict {
+    const insp = this.deps.inspector;
+    if (!insp?.qos2) return ALLOW;
+    const res = insp.qos2(this.sessionFacts(ctx), step, packetId, now);
+    if (res.findings.length === 0 && res.verdict.ok) return ALLOW;
+    return this.applyInspection(ctx, res, { packetType: step === 'dup' ? 'publish' : step, packetId });
+  }
+
+  qos2Completed(ctx: SessionContext, packetId: number): void {
+    this.deps.inspector?.qos2Completed?.(this.sessionFacts(ctx), packetId);
+  }
+
+  /** The session ended: release what inspection tracks for it. */
+  sessionEnded(ctx: SessionContext): void {
+    if (!ctx.opened) return;
+    ctx.opened = false;
+    this.deps.inspector?.sessionClosed?.(this.sessionFacts(ctx));
+  }
+
+  sessionFacts(ctx: SessionContext): SessionFacts {
     const f: SessionFacts = {
       sessionId: ctx.sessionId,
       clientId: ctx.clientId,
@@ -329,17 +415,30 @@ export class Pipeline {
       return subs.map(() => lim);
     }
     const acl = ctx.acl as NonNullable<SessionContext['acl']>;
-    return subs.map((s) => {
+    const verdicts: Verdict[] = subs.map((s) => {
       const v = acl.canSubscribe(s.topic);
+      return v.ok
+        ? v
+        : this.denied(ctx, v, { packetType: 'subscribe', topic: s.topic, qos: s.qos, packetId: messageId });
+    });
+    // Topic enumeration looks at the granted filters together; a refusal refuses all of them.
+    const insp = this.deps.inspector;
+    const granted = subs.filter((_, i) => verdicts[i]?.ok).map((s) => s.topic);
+    if (insp?.subscribe && granted.length > 0) {
+      const res = insp.subscribe(this.sessionFacts(ctx), granted, now);
+      const v = this.applyInspection(ctx, res, { packetType: 'subscribe', packetId: messageId });
+      if (!v.ok) return verdicts.map((x) => (x.ok ? v : x));
+    }
+    subs.forEach((s, i) => {
+      if (!verdicts[i]?.ok) return;
       const mqtt: EventMqtt = { packetType: 'subscribe', topic: s.topic, qos: s.qos, packetId: messageId };
-      if (!v.ok) return this.denied(ctx, v, mqtt);
       this.emit(ctx, {
         reason: 'subscribe.granted',
         rule: { id: 'subscribe.granted', values: { qos: s.qos } },
         mqtt,
       });
-      return v;
     });
+    return verdicts;
   }
 
   /** A message the broker delivers must fall inside the device's subscribe ACL (retained, replayed …). */

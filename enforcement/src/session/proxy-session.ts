@@ -202,14 +202,18 @@ export class ProxySession implements LiveSession {
         return this.onPubrel(p, frame);
       case 'disconnect':
         return this.onDisconnect(frame);
+      case 'pubrec':
+        // QoS 2 redelivery loops are inspection's to judge [threat.qos2_loop]
+        if (!this.host.pipeline.qos2(this, 'pubrec', p.messageId, this.lastRx).ok) return;
+        return this.forwardOther(p.cmd, frame);
+      case 'pubcomp':
+        this.host.pipeline.qos2Completed(this, p.messageId);
+        return this.forwardOther(p.cmd, frame);
       case 'unsubscribe':
       case 'puback':
-      case 'pubrec':
-      case 'pubcomp':
       case 'pingreq':
       case 'auth':
-        if (this.host.pipeline.checkOther(this, p.cmd, this.lastRx).ok) this.toUpstream(frame.raw);
-        return;
+        return this.forwardOther(p.cmd, frame);
       default:
         // The decoder admits no other type from a device.
         return this.violation({ reason: 'protocol.invalid_packet_type', clause: 'MQTT-2.2.1' });
@@ -239,6 +243,8 @@ export class ProxySession implements LiveSession {
   private onPublish(p: PublishPacket, frame: Frame): void {
     const topic = this.resolveAlias(p, 'in');
     if (topic === undefined) return;
+    if (p.dup && p.qos === 2 && !this.host.pipeline.qos2(this, 'dup', p.messageId as number, this.lastRx).ok)
+      return;
     const v = this.host.pipeline.checkPublish(this, p, topic, this.lastRx);
     if (this.state === State.Closed) return;
     if (v.ok) return this.toUpstream(frame.raw);
@@ -265,7 +271,13 @@ export class ProxySession implements LiveSession {
   private onPubrel(p: AckPacket, frame: Frame): void {
     if (this.localQos2In?.delete(p.messageId))
       return this.toDevice(Buffer.from([0x70, 0x02, p.messageId >> 8, p.messageId & 0xff]));
-    if (this.host.pipeline.checkOther(this, 'pubrel', this.lastRx).ok) this.toUpstream(frame.raw);
+    if (!this.host.pipeline.qos2(this, 'pubrel', p.messageId, this.lastRx).ok) return;
+    this.forwardOther('pubrel', frame);
+  }
+
+  /** Packets without a decision of their own: global and per-IP tiers, then forward. */
+  private forwardOther(cmd: Packet['cmd'], frame: Frame): void {
+    if (this.host.pipeline.checkOther(this, cmd, this.lastRx).ok) this.toUpstream(frame.raw);
   }
 
   private onSubscribe(p: SubscribePacket, frame: Frame): void {
@@ -525,6 +537,7 @@ export class ProxySession implements LiveSession {
     this.state = State.Closed;
     this.pending = undefined;
     this.host.registry.delete(this);
+    this.host.pipeline.sessionEnded(this);
     this.host.metrics.connectionsActive.dec({ transport: this.peer.transport });
     if (this.up) {
       this.up.end();

@@ -24,7 +24,15 @@ import { startEnforcementService } from '../../src/service.ts';
 import type { EnforcementService } from '../../src/service.ts';
 import { ensureDevCertificate, issueDeviceCertificate } from '../../src/transport/devcert.ts';
 import type { DevCertificate } from '../../src/transport/devcert.ts';
-import { connackOf, connectClient, endClient, followEvents, nodeConfig, until } from '../support/kit.ts';
+import {
+  connackOf,
+  connectClient,
+  connectFrom,
+  endClient,
+  followEvents,
+  nodeConfig,
+  until,
+} from '../support/kit.ts';
 
 const run = promisify(execFile);
 const SECRET = 'f3a9c1d2e4b5a6978877665544332211';
@@ -216,6 +224,50 @@ describe('the node with the reference auth service, KV bans and JetStream events
       'ws accepted',
     );
     expect(ev.subject.transport).toBe('ws');
+  });
+
+  it('inspection - an injection payload is acknowledged and dropped on 3.1.1, never reaches the broker, and is reported', async () => {
+    const watcher = await connectClient(brokerUrl, { clientId: 'watch-i' });
+    await watcher.subscribeAsync('devices/#', { qos: 0 });
+    const seenTopics: string[] = [];
+    watcher.on('message', (topic) => seenTopics.push(topic));
+    // nats-server speaks MQTT 3.1.1 only; 5.0 answers (PUBACK 0x87) are shown against Mosquitto.
+    const dev = await connectClient(tcp, { ...creds(5), protocolVersion: 4 });
+    const code = await dev
+      .publishAsync('devices/dev-5/report', '1 UNION SELECT username, password FROM users', { qos: 1 })
+      .then(
+        () => 0,
+        (err: { code?: number }) => err.code ?? -1,
+      );
+    await dev.publishAsync('devices/dev-5/clean', '{"t":21.5}', { qos: 1 });
+    await until('clean message', () => seenTopics.includes('devices/dev-5/clean'));
+    expect(code).toBe(0);
+    expect(seenTopics).not.toContain('devices/dev-5/report');
+    const ev = await seen(
+      (e) => e.reason === 'inspect.sqli' && e.subject.clientId === 'dev-5',
+      'inspect.sqli',
+    );
+    expect(ev.rule?.technique).toBe('T1190');
+    await endClient(dev);
+    await endClient(watcher);
+  });
+
+  it('inspection - a client id already connected from another address is refused as threat.stolen_client_id', async () => {
+    const first = await connectClient(tcp, creds(6));
+    const second = await connectFrom('127.0.0.9', svc.ports.tcp as number, {
+      clientId: 'dev-6',
+      username: 'dev-6',
+      password: SECRET,
+    }).then(
+      (c) => (c.end(true), 0),
+      (err: { code?: number }) => err.code ?? -1,
+    );
+    expect(second).not.toBe(0);
+    await seen(
+      (e) => e.reason === 'threat.stolen_client_id' && e.subject.ip === '127.0.0.9',
+      'stolen client id',
+    );
+    await endClient(first);
   });
 
   it('penalty box - a ban put in the KV bucket closes the live session within 100 ms and later CONNECTs get 0x05', async () => {

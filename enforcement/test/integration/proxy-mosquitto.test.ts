@@ -15,6 +15,8 @@ import {
   until,
 } from '../support/kit.ts';
 import type { TestNode } from '../support/kit.ts';
+import { inspectionConfig } from '../../src/inspection/config.ts';
+import { createInspector } from '../../src/inspection/factory.ts';
 
 describe('proxy to Mosquitto', () => {
   const t = tempDir('sentinel-mosq-');
@@ -24,15 +26,18 @@ describe('proxy to Mosquitto', () => {
 
   beforeAll(async () => {
     broker = await startMosquitto({ dir: t.dir });
-    tn = await startTestNode({
-      upstream: { url: broker.url },
-      protocol: { keepAliveFactor: 1.2 },
-      rateLimits: {
-        connect: { rate: 0.5, burst: 12 },
-        publish: { rate: 1, burst: 5 },
-        subscribe: { rate: 0.5, burst: 3 },
+    tn = await startTestNode(
+      {
+        upstream: { url: broker.url },
+        protocol: { keepAliveFactor: 1.2 },
+        rateLimits: {
+          connect: { rate: 0.5, burst: 12 },
+          publish: { rate: 1, burst: 5 },
+          subscribe: { rate: 0.5, burst: 3 },
+        },
       },
-    });
+      { inspector: createInspector({ config: inspectionConfig({ watchRules: false }), node: 'test-node' }) },
+    );
     url = `mqtt://127.0.0.1:${tn.ports.tcp}`;
   });
 
@@ -57,6 +62,27 @@ describe('proxy to Mosquitto', () => {
     expect(codes).toContain(0x97);
     await endClient(admin);
     await endClient(dev);
+  });
+
+  it('inspection - MQTT 5: an injection payload gets PUBACK 0x87 and is not forwarded', async () => {
+    const watcher = await connectClient(broker.url, { clientId: 'watch-i5' });
+    await watcher.subscribeAsync('devices/v5-i/#', { qos: 0 });
+    const topics: string[] = [];
+    watcher.on('message', (topic) => topics.push(topic));
+    const dev = await connectClient(url, { clientId: 'v5-i', protocolVersion: 5 });
+    const code = await dev
+      .publishAsync('devices/v5-i/cmd', '1 UNION SELECT username, password FROM users', { qos: 1 })
+      .then(
+        () => 0,
+        (err: { code?: number }) => err.code ?? -1,
+      );
+    await dev.publishAsync('devices/v5-i/ok', 'fine', { qos: 1 });
+    await until('clean message', () => topics.includes('devices/v5-i/ok'));
+    expect(code).toBe(0x87);
+    expect(topics).not.toContain('devices/v5-i/cmd');
+    expect(eventsOf(tn.events, 'inspect.sqli').some((e) => e.subject.clientId === 'v5-i')).toBe(true);
+    await endClient(dev);
+    await endClient(watcher);
   });
 
   it('rate limit - MQTT 5 QoS 1 PUBLISH over the limit gets PUBACK 0x97 and QoS 0 over the limit is dropped silently', async () => {
