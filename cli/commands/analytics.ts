@@ -23,7 +23,14 @@ export const registerAnalytics: RegisterCommand = (program, ctx) => {
       });
       log.info('analytics running', { store: svc.store.engine });
       await new Promise<void>((done) => {
-        const shutdown = (): void => void svc.stop().then(done);
+        const shutdown = (): void =>
+          void svc
+            .stop()
+            .catch((err: unknown) => {
+              log.error('analytics did not stop cleanly', { error: err });
+              process.exitCode = 1;
+            })
+            .finally(done);
         process.once('SIGINT', shutdown);
         process.once('SIGTERM', shutdown);
       });

@@ -69,6 +69,7 @@ export class DecisionEngine {
   private timer: NodeJS.Timeout | undefined;
   private watcher: { stop(): void } | undefined;
   private sweeping = false;
+  private stopped = false;
 
   constructor(private readonly o: DecisionEngineOptions) {
     this.log = (o.log ?? silentLogger).child({ component: 'decisions' });
@@ -86,8 +87,13 @@ export class DecisionEngine {
     }
     void (async () => {
       for await (const e of iter) this.remember(e.key, e.operation, e.value, e.revision);
-    })();
-    this.timer = setInterval(() => void this.sweep(), this.o.sweepMs ?? 1000);
+    })().catch((err: unknown) => {
+      // the watch ends with the connection at shutdown; anything else is worth a line in the log
+      if (!this.stopped) this.log.warn('bans bucket watch ended', { error: err });
+    });
+    this.timer = setInterval(() => {
+      this.sweep().catch((err: unknown) => this.log.warn('ban expiry sweep failed', { error: err }));
+    }, this.o.sweepMs ?? 1000);
     this.timer.unref();
   }
 
@@ -112,6 +118,7 @@ export class DecisionEngine {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
     this.watcher?.stop();
   }
@@ -242,11 +249,12 @@ export class DecisionEngine {
 
   /** Delete expired entries, each only if nobody replaced it since we saw it. */
   private async sweep(): Promise<void> {
-    if (this.sweeping) return;
+    if (this.sweeping || this.stopped) return;
     this.sweeping = true;
     try {
       const now = this.now();
       for (const [key, a] of [...this.active]) {
+        if (this.stopped) return;
         if (a.decision.until === 0 || a.decision.until > now) continue;
         try {
           await this.o.kv.delete(key, { previousSeq: a.revision });

@@ -19,6 +19,7 @@ const SENTINEL = fileURLToPath(new URL('../../../bin/sentinel.mjs', import.meta.
 
 let kit: Kit | undefined;
 const children: ChildProcess[] = [];
+const logs = new WeakMap<ChildProcess, () => string>();
 afterEach(async () => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
   await kit?.close();
@@ -39,6 +40,9 @@ function sentinel(k: Kit, args: string[]): ChildProcess {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+  logs.set(child, () => err);
   children.push(child);
   return child;
 }
@@ -111,14 +115,25 @@ describe('analytics process crash and rebuild', () => {
     kit = await startKit();
     const k = kit;
     const { events, attackers } = traffic();
-    for (const e of events) k.node.publish(e);
+    // a third of the traffic is waiting when analytics starts; the rest keeps arriving, so that there is
+    // always a batch in flight to kill, however fast the machine
+    const head = Math.floor(events.length / 3);
+    for (const e of events.slice(0, head)) k.node.publish(e);
     expect(await k.node.flush()).toBe(true);
+    const trickle = (async () => {
+      for (let i = head; i < events.length; i += 50) {
+        for (const e of events.slice(i, i + 50)) k.node.publish(e);
+        await new Promise((r) => setTimeout(r, 15));
+      }
+      await k.node.flush();
+    })();
 
     let child = sentinel(k, ['analytics']);
     await killMidBatch(k, child, 1000);
     child = sentinel(k, ['analytics']);
     await killMidBatch(k, child, 3500);
     child = sentinel(k, ['analytics']);
+    await trickle;
     await waitFor('every event acknowledged', async () => (await consumerState(k)).acked === events.length, {
       timeoutMs: 90_000,
       intervalMs: 100,
@@ -133,7 +148,8 @@ describe('analytics process crash and rebuild', () => {
       expect(entry.json<BanDecisionV1>()).toMatchObject({ reason: 'auth.brute_force', offense: 1 });
     }
     child.kill('SIGTERM');
-    expect(await exited(child)).toBe(0);
+    const code = await exited(child);
+    expect(code, logs.get(child)?.()).toBe(0);
 
     const asOf = Date.now();
     const store = new ChdbStore(join(k.dir, 'data', 'chdb'));
