@@ -1,6 +1,6 @@
 // One incident: what happened (timeline), what it is in ATT&CK terms, who did it (threat score), and the
 // actions that end it: acknowledge, assign, resolve, comment, ban the identity for a chosen time.
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { Incident, IncidentDetail, IdentityDetail, IncidentPatch } from '../api/types.ts';
 import { useAction, useAsync } from '../app/hooks.ts';
 import type { Async } from '../app/hooks.ts';
@@ -41,12 +41,23 @@ export function IncidentPage({ id }: { id: string }) {
 
 function IncidentBody({ d, reload }: { d: IncidentDetail; reload(): void }) {
   const { client } = useSession();
-  const i = d.incident;
+  // analytics derives status and assignee from the action events a moment after the api accepted
+  // them: show the api's answer until the store agrees, and look again shortly
+  const [pending, setPending] = useState<Pick<Incident, 'status' | 'assignee'> | undefined>(undefined);
+  const stored = d.incident;
+  const caughtUp = pending && stored.status === pending.status && stored.assignee === pending.assignee;
+  const i: Incident = pending && !caughtUp ? { ...stored, ...pending } : stored;
   const ident = useAsync(
     () => client.identity(i.scope, i.identity, { points: 2 }),
     [client, i.scope, i.identity],
   );
-  const done = () => {
+  useEffect(() => {
+    if (!pending || caughtUp) return;
+    const t = setTimeout(reload, 1500);
+    return () => clearTimeout(t);
+  }, [pending, caughtUp, reload, stored]);
+  const done = (now?: Pick<Incident, 'status' | 'assignee'>) => {
+    if (now) setPending(now);
     reload();
     ident.reload();
   };
@@ -154,7 +165,12 @@ function IdentityCard({ i, ident }: { i: Incident; ident: Async<IdentityDetail> 
   );
 }
 
-function Actions({ i, banned, onDone }: { i: Incident; banned: boolean; onDone(): void }) {
+function Actions(props: {
+  i: Incident;
+  banned: boolean;
+  onDone(now?: Pick<Incident, 'status' | 'assignee'>): void;
+}) {
+  const { i, banned, onDone } = props;
   const { client, me } = useSession();
   const triage = can(me.role, 'triage');
   const banOk = can(me.role, 'ban');
@@ -168,7 +184,7 @@ function Actions({ i, banned, onDone }: { i: Incident; banned: boolean; onDone()
     const r = await act.run(() => client.updateIncident(i.incidentId, p));
     if (r) {
       setDone(what);
-      onDone();
+      onDone({ status: r.status as Incident['status'], assignee: r.assignee });
     }
   };
   const ban = async () => {

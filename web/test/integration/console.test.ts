@@ -106,6 +106,16 @@ describe('the analyst console against the running stack', () => {
     expect(await ban.getAttribute('title')).toBe('Needs the responder role');
     await analyst.getByRole('button', { name: 'Acknowledge' }).click();
     await analyst.getByText('Acknowledged.').waitFor();
+    // the status comes back from the store once analytics has applied the action event
+    await waitFor(
+      'analytics to derive the acknowledged status',
+      async () => {
+        await analyst.reload();
+        await analyst.locator('.incident-head').waitFor();
+        return (await analyst.locator('.incident-head .badge.status-acknowledged').count()) > 0;
+      },
+      { timeoutMs: 20_000, intervalMs: 1000 },
+    );
     await screenshot(analyst, '03-incident-analyst');
   });
 

@@ -117,6 +117,9 @@ describe('incident detail', () => {
     expect(ack).toHaveProperty('disabled', false);
     fireEvent.click(ack);
     expect(await screen.findByText('Acknowledged.')).toBeTruthy();
+    // the api's answer shows at once, before analytics has derived the new status
+    expect(document.querySelector('.incident-head .badge.status-acknowledged')).not.toBeNull();
+    expect(screen.getByRole('button', { name: 'Acknowledge' })).toHaveProperty('disabled', true);
     const patch = api.requests.find((r) => r.method === 'PATCH');
     expect(patch?.body).toEqual({ status: 'acknowledged' });
   });
