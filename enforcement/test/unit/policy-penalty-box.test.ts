@@ -73,6 +73,10 @@ describe('penalty box', () => {
     ['client_id', 'dev-9', { ip: '10.0.0.1', clientId: 'dev-9' }],
     ['username', 'mallory', { ip: '10.0.0.1', username: 'mallory' }],
     ['cert_fingerprint', 'AB:CD:EF', { ip: '10.0.0.1', certFingerprint: 'abcdef' }],
+    ['ip_range', '0.0.0.0/0', { ip: '203.0.113.77' }],
+    ['ip_range', '::/0', { ip: '2001:db8::1' }],
+    ['ip_range', '10.1.2.3/8', { ip: '10.200.0.1' }],
+    ['ip_range', '192.0.2.0/24', { ip: '::ffff:192.0.2.9' }],
   ];
   it.each(hits)('a %s ban on %s covers %j', (scope, value, id) => {
     const box = new MemoryPenaltyBox();
@@ -86,6 +90,9 @@ describe('penalty box', () => {
     ['ip_range', '2001:db8:1::/48', { ip: '2001:db8:2::1' }],
     ['client_id', 'dev-9', { ip: '10.0.0.1', clientId: 'dev-90' }],
     ['username', 'mallory', { ip: '10.0.0.1', clientId: 'mallory' }],
+    ['ip_range', '0.0.0.0/0', { ip: '2001:db8::1' }],
+    ['ip_range', '192.0.2.0/31', { ip: '192.0.2.2' }],
+    ['ip', '192.0.2.7', { ip: 'not-an-address' }],
   ];
   it.each(misses)('a %s ban on %s does not cover %j', (scope, value, id) => {
     const box = new MemoryPenaltyBox();
