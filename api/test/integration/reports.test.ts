@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { STANDARDS, STATUS_LABEL, verifyReport } from '@sentinel/api';
 import type { Report, RequirementStatus } from '@sentinel/api';
-import { waitFor } from '@sentinel/infra';
+import { tempDir, waitFor } from '@sentinel/infra';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attackScenario, startKit } from './kit.ts';
 import type { Answer, Kit } from './kit.ts';
@@ -18,6 +18,7 @@ const SENTINEL = fileURLToPath(new URL('../../../bin/sentinel.mjs', import.meta.
 const IEC = STANDARDS['iec62443-4-2'];
 
 let kit: Kit;
+const keyDir = tempDir('sentinel-report-key-');
 let publicKey = '';
 const files: Partial<Record<'pdf' | 'csv' | 'json', Buffer>> = {};
 let from = 0;
@@ -26,7 +27,7 @@ let to = 0;
 beforeAll(async () => {
   const { privateKey, publicKey: pub } = generateKeyPairSync('ed25519');
   publicKey = pub.export({ type: 'spki', format: 'der' }).toString('base64');
-  const keyFile = join(process.env.TMPDIR ?? '/tmp', `sentinel-report-key-${process.pid}.pem`);
+  const keyFile = join(keyDir.dir, 'report-signing.pem');
   writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   kit = await startKit({
     api: { reports: { signingKeyFile: keyFile, sampleSize: 3 } },
@@ -66,7 +67,10 @@ beforeAll(async () => {
     files[format] = res.bytes;
   }
 }, 120_000);
-afterAll(async () => kit?.close());
+afterAll(async () => {
+  await kit?.close();
+  keyDir.cleanup();
+});
 
 /** The CLI in a child process, without blocking this process (the api under test runs in it). */
 function sentinel(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
