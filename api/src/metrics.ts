@@ -1,6 +1,14 @@
 // The api's own Prometheus metrics, in a registry of their own so that several apps in one process (tests)
 // do not collide; /metrics serves it together with the default registry and every in-process component's.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, register } from 'prom-client';
+import {
+  AggregatorRegistry,
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  collectDefaultMetrics,
+  register,
+} from 'prom-client';
 
 export interface ApiMetrics {
   registry: Registry;
@@ -73,14 +81,13 @@ export function collectProcessMetrics(): void {
   }
 }
 
-/** Text exposition of several registries (duplicates of the default registry are left out). */
+/**
+ * Text exposition of several registries as one. Components in one process may each keep a metric of the
+ * same name (two EventPublishers' sentinel_ingest_* counters): those are merged by label set, summed, so
+ * a scrape never sees a name twice (which Prometheus rejects).
+ */
 export async function exposition(registries: readonly Registry[]): Promise<string> {
-  const seen = new Set<Registry>();
-  const parts: string[] = [];
-  for (const r of registries) {
-    if (seen.has(r)) continue;
-    seen.add(r);
-    parts.push(await r.metrics());
-  }
-  return parts.join('\n');
+  const unique = [...new Set(registries)];
+  const json = await Promise.all(unique.map((r) => r.getMetricsAsJSON()));
+  return AggregatorRegistry.aggregate(json).metrics();
 }

@@ -1,5 +1,6 @@
 // Analytics in `sentinel up`: runs in the launcher's process (chDB is embedded, one session per process).
 import { startAnalytics } from '@sentinel/analytics';
+import { register } from 'prom-client';
 import type { StackService } from '../stack.ts';
 
 export const analyticsService: StackService = {
@@ -12,6 +13,8 @@ export const analyticsService: StackService = {
       streams: c.streams,
       publisher: c.publisher,
       dataDir: ctx.dataDir,
+      // the process-wide registry: the api in the same process serves it on /metrics
+      registry: register,
       log: ctx.log.child({ component: 'analytics' }),
     });
     return {

@@ -117,3 +117,26 @@ describe('live stream queue and filters', () => {
     expect(matches(f({ minSeverity: 10 }), { type: 'event', data: e })).toBe(false);
   });
 });
+
+describe('metrics exposition', () => {
+  it('merges registries that hold the same metric name into one family, summing by labels', async () => {
+    const { Counter, Registry } = await import('prom-client');
+    const { exposition } = await import('../../src/metrics.ts');
+    const a = new Registry();
+    const b = new Registry();
+    for (const [r, n] of [
+      [a, 2],
+      [b, 3],
+    ] as const) {
+      new Counter({ name: 'sentinel_test_total', help: 'h', labelNames: ['stream'], registers: [r] }).inc(
+        { stream: 'S' },
+        n,
+      );
+    }
+    new Counter({ name: 'sentinel_only_b_total', help: 'h', registers: [b] }).inc();
+    const text = await exposition([a, b, a]);
+    expect(text.match(/# HELP sentinel_test_total/g)).toHaveLength(1);
+    expect(text).toContain('sentinel_test_total{stream="S"} 5');
+    expect(text).toContain('sentinel_only_b_total 1');
+  });
+});
