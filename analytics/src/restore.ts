@@ -30,15 +30,19 @@ export async function restoreState(
   const from = maxTs - engine.maxWindowMs();
   const incidents = await restoreIncidents(store, engine, from, statuses);
   const reasons = [...new Set(engine.rules.flatMap((r) => r.match.reasons))];
-  const rows = await store.query<EventRow>(
-    `SELECT id, toUnixTimestamp64Milli(ts) AS ts, node, kind, decision, reason, severity,
+  // ts_ms, not ts: an alias named like the column would replace it in WHERE and ORDER BY
+  const rows = await store.query<EventRow & { ts_ms: string | number }>(
+    `SELECT id, toUnixTimestamp64Milli(ts) AS ts_ms, node, kind, decision, reason, severity,
        client_id, username, ip, cert_fingerprint, topic
      FROM events_v1 FINAL
      WHERE ts >= fromUnixTimestamp64Milli({from:Int64}) AND reason IN {reasons:Array(String)}
      ORDER BY ts, id`,
     { from, reasons },
   );
-  const output = engine.process(rows.map(rowEvent), { restoring: true });
+  const output = engine.process(
+    rows.map((r) => rowEvent({ ...r, ts: Number(r.ts_ms) })),
+    { restoring: true },
+  );
   return { incidents, events: rows.length, output };
 }
 

@@ -93,6 +93,16 @@ describe('detection engine', () => {
     expect(out.changed.map((c) => [c.rule.id, c.rule.technique])).toEqual([['dos.connect_flood', 'T0814']]);
   });
 
+  it('CONNECT flood - one flood a node confirmed opens an incident at once', () => {
+    const engine = new DetectionEngine(rules);
+    const out = engine.process([
+      at(T0, { reason: 'threat.connect_flood', subject: { ip: '198.51.100.10' } }),
+    ]);
+    expect(out.changed.map((c) => [c.rule.id, c.rule.technique])).toEqual([
+      ['dos.connect_flood_confirmed', 'T0814'],
+    ]);
+  });
+
   it('CONNECT flood - a steady 5 per second never overflows', () => {
     const engine = new DetectionEngine(rules);
     const steady = Array.from({ length: 600 }, (_, i) =>

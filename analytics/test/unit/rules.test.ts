@@ -30,6 +30,7 @@ describe('detection rule files', () => {
       'auth.password_spraying': 'T1110.003',
       'auth.credential_stuffing': 'T1110.004',
       'dos.connect_flood': 'T0814',
+      'dos.connect_flood_confirmed': 'T0814',
       'discovery.wildcard_subscribe': 'T0846',
       'collection.topic_enumeration': 'T0861',
       'exploit.injection_payload': 'T1190',
