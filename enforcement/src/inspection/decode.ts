@@ -25,13 +25,22 @@ JSON_ESCAPE[0x6e] = 0x0a; // \n
 JSON_ESCAPE[0x72] = 0x0d; // \r
 JSON_ESCAPE[0x74] = 0x09; // \t
 
-/** Cheap test (two memchr-speed scans): could decoding change this payload at all? */
+/**
+ * Cheap test: could decoding change this payload at all? memchr-speed scans for `%` and `\`, and at each
+ * one a look at the next bytes, so text with a bare `40%` or a Windows path is not copied for nothing.
+ */
 export function mayNeedDecoding(buf: Uint8Array, len = buf.length): boolean {
   const b = buf as Buffer;
-  const p = b.indexOf(PERCENT);
-  if (p >= 0 && p < len) return true;
-  const s = b.indexOf(BACKSLASH);
-  return s >= 0 && s < len;
+  for (let i = b.indexOf(PERCENT); i >= 0 && i < len; i = b.indexOf(PERCENT, i + 1)) {
+    if (i + 2 < len && (HEX[b[i + 1]!]! | HEX[b[i + 2]!]!) >= 0) return true;
+    if (i + 5 < len && (b[i + 1] === 0x75 || b[i + 1] === 0x55) && hex4(b, i + 2, len) >= 0) return true;
+  }
+  for (let i = b.indexOf(BACKSLASH); i >= 0 && i < len; i = b.indexOf(BACKSLASH, i + 1)) {
+    const n = b[i + 1];
+    if (i + 1 < len && n !== undefined && (JSON_ESCAPE[n] !== 0 || (n === 0x75 && hex4(b, i + 2, len) >= 0)))
+      return true;
+  }
+  return false;
 }
 
 function hex4(src: Uint8Array, i: number, len: number): number {

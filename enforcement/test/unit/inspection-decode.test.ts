@@ -46,6 +46,13 @@ describe('inspection decoding', () => {
     expect(dec('end\\')).toBeUndefined();
   });
 
+  it('does not even try on a bare percent sign or a backslash before an ordinary letter', () => {
+    expect(mayNeedDecoding(Buffer.from('humidity 40%; C:\\data\\x'))).toBe(false);
+    expect(mayNeedDecoding(Buffer.from('a%2f'))).toBe(true);
+    expect(mayNeedDecoding(Buffer.from('a\\n'))).toBe(true);
+    expect(mayNeedDecoding(Buffer.from('%u002e'))).toBe(true);
+  });
+
   it('returns undefined without allocating when there is nothing to decode', () => {
     const d = new Decoder();
     const payload = Buffer.from('{"temp":21.5,"unit":"C"}');
