@@ -144,6 +144,33 @@ describe('incidents through the api', () => {
     expect(acts.every((a) => a.actor === 'analyst-1')).toBe(true);
   });
 
+  it('MITRE coverage counts incidents per technique; the overview counts open incidents and offenders', async () => {
+    const cov = await kit.call('GET', '/api/v1/mitre/coverage', kit.tokens.auditor);
+    const techniques = (
+      cov.json as { techniques: { id: string; covered: boolean; rules: string[]; incidents: number }[] }
+    ).techniques;
+    const t1110 = techniques.find((t) => t.id === 'T1110');
+    expect(t1110).toMatchObject({ covered: true, incidents: 3 });
+    expect(t1110?.rules).toContain('auth.brute_force');
+    expect(techniques.find((t) => t.id === 'T1190')?.incidents).toBe(2);
+    expect(techniques.filter((t) => t.incidents > 0).every((t) => t.covered)).toBe(true);
+
+    const ov = await kit.call('GET', '/api/v1/overview?windowS=3600', kit.tokens.analyst);
+    const o = ov.json as {
+      connections: number;
+      events: number;
+      openIncidentsBySeverity: { severity: number; count: number }[];
+      topOffenders: { identity: string; strikes: number }[];
+      topAttackedTopics: { topic: string }[];
+    };
+    expect(o.connections).toBe(4);
+    expect(o.events).toBe(22);
+    expect(o.openIncidentsBySeverity.reduce((s, x) => s + x.count, 0)).toBe(6);
+    expect(o.topOffenders.map((x) => x.identity)).toContain('198.51.100.1');
+    expect(o.topAttackedTopics.map((x) => x.topic)).toContain('devices/pump-7/cmd');
+    expect((await kit.call('GET', '/healthz')).status).toBe(200);
+  });
+
   it('an unknown incident is a 404', async () => {
     const r = await kit.call('GET', '/api/v1/incidents/01ZZZZZZZZZZZZZZZZZZZZZZZZ', kit.tokens.analyst);
     expect(r.status).toBe(404);

@@ -187,6 +187,22 @@ describe('IEC 62443-4-2 compliance report', () => {
     expect(JSON.parse(cli.stdout)).toMatchObject({ ok: false, digestOk: false });
   });
 
+  it('a report scoped to one identity summarizes only that identity evidence', async () => {
+    const r = await kit.call('POST', '/api/v1/reports', kit.tokens.admin, {
+      standard: 'iec62443-4-2',
+      from,
+      to,
+      scope: { scope: 'ip', value: '198.51.100.1' },
+      format: 'json',
+    });
+    expect(r.status).toBe(200);
+    const scoped = (JSON.parse(r.bytes.toString('utf8')) as { report: Report }).report;
+    expect(scoped.scope).toEqual({ scope: 'ip', value: '198.51.100.1' });
+    expect(scoped.evidence.totalEvents).toBe(5);
+    expect(scoped.evidence.byReason).toEqual([{ reason: 'auth.bad_credentials', events: 5 }]);
+    expect(verifyReport(r.bytes, publicKey).ok).toBe(true);
+  });
+
   it('analysts may not export reports; auditors export the NIST and CRA reports too, each verifying', async () => {
     const res = await kit.call('POST', '/api/v1/reports', kit.tokens.analyst, {
       standard: 'eu-cra',
