@@ -94,7 +94,8 @@ describe('live stream', () => {
     socket.pause();
     const big = 'x'.repeat(4000);
     const sent: DecisionEventV1[] = [];
-    for (let i = 0; i < 5000; i++) {
+    // 48 MB: more than loopback socket buffers hold, so the server side must queue and drop
+    for (let i = 0; i < 12_000; i++) {
       const e = makeEvent({
         node: 'edge-1',
         reason: 'rate.per_ip',
