@@ -6,6 +6,7 @@
 // delivered_ratio: events published while rsyslog is stopped and started again; unique events rsyslog
 //   wrote divided by events published (1.0: none lost).
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import {
   connectNats,
@@ -22,10 +23,13 @@ import { sleep, startNats, startRsyslog, tempDir } from '@sentinel/infra';
 import {
   DEFAULT_FORMAT_OPTIONS,
   formatters,
+  frameStream,
   makeEncoder,
   sinkConfigSchema,
   SinkRunner,
 } from '@sentinel/siem-export';
+import type { Encoded, Sink, SinkConfig } from '@sentinel/siem-export';
+import type { NatsConnection } from '@nats-io/nats-core';
 import { metric, progress } from './_report.ts';
 
 const SUITE = 'export';
@@ -114,6 +118,36 @@ function formatOnly(events: DecisionEventV1[]): void {
   metric(SUITE, 'cef_format_events_per_s', events.length / s, 'events/s', { bytes });
 }
 
+/** The receiver's ceiling: the same CEF lines, formatted beforehand, written straight to rsyslog. */
+async function rawTcp(port: number, file: string, encs: Encoded[]): Promise<void> {
+  const start = statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+  const bytes = encs.reduce((a, e) => a + Buffer.byteLength(e.text) + 1, 0);
+  const s = connect(port, '127.0.0.1');
+  await new Promise((r) => s.once('connect', r));
+  const t0 = Date.now();
+  for (let i = 0; i < encs.length; i += 2000) {
+    const chunk = frameStream(encs.slice(i, i + 2000), 'octet-counting');
+    await new Promise<void>((r) => s.write(chunk, () => r()));
+  }
+  const t1 = await waitBytes(file, start + bytes, 120_000);
+  s.destroy();
+  metric(SUITE, 'rsyslog_raw_tcp_events_per_s', encs.length / ((t1 - t0) / 1000), 'events/s', {
+    events: encs.length,
+  });
+}
+
+/** The export without a receiver: consume, validate, filter, format, ack, into a sink that drops the bytes. */
+async function nullSink(nc: NatsConnection, cfg: SinkConfig, n: number): Promise<void> {
+  let got = 0;
+  const sink: Sink = { send: async (b) => void (got += b.length), close: async () => undefined };
+  const runner = new SinkRunner({ nc, cfg: { ...cfg, name: 'bench_null' }, sink, log: silentLogger });
+  const t0 = Date.now();
+  await runner.start();
+  while (got < n) await sleep(5);
+  metric(SUITE, 'consume_format_events_per_s', n / ((Date.now() - t0) / 1000), 'events/s', { events: n });
+  await runner.stop();
+}
+
 async function main(): Promise<void> {
   const tmp = tempDir('sentinel-bench-export-');
   const nats = await startNats({ dir: join(tmp.dir, 'nats'), mqttPort: 0 });
@@ -153,6 +187,16 @@ async function main(): Promise<void> {
     const t1 = await waitBytes(rs.files.tcp, expectedBytes, 150_000);
     const rate = N / ((t1 - t0) / 1000);
     metric(SUITE, 'cef_tcp_events_per_s', rate, 'events/s', { events: N, written: lineCount(rs.files.tcp) });
+    progress(
+      SUITE,
+      'peers in the same run: the export into a null sink, and rsyslog fed pre-formatted lines ...',
+    );
+    await nullSink(nc, cfg, N);
+    await rawTcp(
+      rs.ports.tcp as number,
+      rs.files.tcp,
+      events.map((value) => encode({ type: 'event', value })),
+    );
 
     progress(SUITE, `outage: ${OUTAGE_N} events while rsyslog is stopped and started again ...`);
     const beforeBytes = statSync(rs.files.tcp).size;

@@ -107,7 +107,15 @@ export class SourceLoop {
     lagTimer.unref();
     const d = this.d.cfg.delivery;
     // consume() keeps pull requests open, so a record is handed over at most batchWaitMs after it arrives.
-    const messages = await consumer.consume({ max_messages: Math.max(d.batchSize * 4, 1000), expires: 1000 });
+    // The client queues its next pull request behind the messages already received, so it is only sent
+    // once the loop reaches it: a high threshold asks again after every batch and keeps the server busy
+    // while this loop formats and sends.
+    const maxMessages = Math.max(d.batchSize * 8, 1000);
+    const messages = await consumer.consume({
+      max_messages: maxMessages,
+      threshold_messages: maxMessages - d.batchSize,
+      expires: 1000,
+    });
     this.messages = messages;
     const it = messages[Symbol.asyncIterator]();
     let next = it.next();
@@ -175,8 +183,12 @@ export class SourceLoop {
     const items: Item[] = [];
     let filtered = 0;
     for (const msg of msgs) {
-      const rec = await this.decode(msg);
-      if (!rec) continue;
+      // Synchronous on the common path: only a bad record costs an await (its dead-letter publish).
+      const rec = this.decode(msg);
+      if (typeof rec === 'string') {
+        await this.deadLetter(msg, 'invalid', rec);
+        continue;
+      }
       if (!this.accepts(rec)) {
         filtered++;
         continue;
@@ -200,20 +212,16 @@ export class SourceLoop {
     return rec.type === 'incident' || f.kinds.length === 0 || f.kinds.includes(rec.value.kind);
   }
 
-  private async decode(msg: JsMsg): Promise<ExportRecord | undefined> {
+  /** The record, or why it is not one. */
+  private decode(msg: JsMsg): ExportRecord | string {
     let input: unknown;
     try {
       input = msg.json();
     } catch (err) {
-      await this.deadLetter(msg, 'invalid', `not JSON: ${(err as Error).message}`);
-      return undefined;
+      return `not JSON: ${(err as Error).message}`;
     }
     const v = this.d.source.parse(input);
-    if (!v.ok) {
-      await this.deadLetter(msg, 'invalid', formatProblems(v.problems));
-      return undefined;
-    }
-    return v.value;
+    return v.ok ? v.value : formatProblems(v.problems);
   }
 
   /** Send `items` (the sendable part of `msgs`) until the sink takes them, then ack or hold for confirmation. */

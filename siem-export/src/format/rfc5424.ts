@@ -81,7 +81,12 @@ function sdElement(f: CommonFields, o: FormatOptions): string {
  * `bom` is off: such payloads are MSG-ANY, and several SIEM parsers expect "CEF:0" as the first bytes).
  */
 export function frame5424(h: Syslog5424Header, sd: string, msg: string, bom = true): string {
-  return `${header5424(h)} ${sd} ${bom ? BOM : ''}${dropAllControls(msg)}`;
+  return `${header5424(h)} ${sd} ${bom ? BOM : ''}${oneLine(msg)}`;
+}
+
+/** CEF, LEEF and JSON payloads are one line already; only a stray CR or LF would break the framing. */
+function oneLine(msg: string): string {
+  return msg.includes('\n') || msg.includes('\r') ? dropAllControls(msg) : msg;
 }
 
 export function headerFor(f: CommonFields, o: FormatOptions): Syslog5424Header {
@@ -98,5 +103,5 @@ export function headerFor(f: CommonFields, o: FormatOptions): Syslog5424Header {
 
 export const formatRfc5424: Formatter = (rec, o) => {
   const f = commonFields(rec);
-  return frame5424(headerFor(f, o), sdElement(f, o), cut(f.message, o.maxValueLength));
+  return frame5424(headerFor(f, o), sdElement(f, o), dropAllControls(cut(f.message, o.maxValueLength)));
 };
