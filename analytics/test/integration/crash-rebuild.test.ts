@@ -190,5 +190,5 @@ describe('analytics process crash and rebuild', () => {
     } finally {
       await rebuilt.close();
     }
-  });
+  }, 240_000); // three process starts, two kills and a rebuild: generous for a loaded CI machine
 });
