@@ -72,6 +72,8 @@ export class InspectionEngine {
   private readonly bridge: BridgeLoopDetector;
   private readonly metrics: InspectionMetrics | undefined;
   private readonly watcher: RuleFileWatcher;
+  /** Findings of one check, reused: a clean PUBLISH allocates no list. */
+  private readonly scratch: Finding[] = [];
 
   /** Ordered: cheap, decisive checks first; the first blocking finding ends the list. */
   private readonly publishChecks: readonly PublishCheck[] = [
@@ -185,7 +187,8 @@ export class InspectionEngine {
     this.metrics?.inspected.inc();
     this.metrics?.inspectedBytes.inc(msg.payload.length);
     let out: Finding[] | undefined;
-    const scratch: Finding[] = [];
+    const scratch = this.scratch;
+    scratch.length = 0;
     for (const check of this.publishChecks) {
       check(s, msg, now, scratch);
       if (scratch.length === 0) continue;
