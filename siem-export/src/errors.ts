@@ -8,6 +8,8 @@ export const ExportErrorCode = {
   Rejected: 'SINK_REJECTED',
   /** A record cannot be encoded for this sink (too large, unrepresentable). Dead-lettered. */
   Unencodable: 'RECORD_UNENCODABLE',
+  /** The connection is not the one the records before these were written to: write those again first. */
+  Stale: 'CONNECTION_CHANGED',
   /** The sink was closed while a send was under way. */
   Closed: 'SINK_CLOSED',
   /** Setup failed: a certificate could not be read, an optional module is missing. */

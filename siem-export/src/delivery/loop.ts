@@ -17,7 +17,7 @@ import { headers as natsHeaders, nanos } from '@nats-io/nats-core';
 import { backoffDelay, deadLetterSubject, formatProblems } from '@sentinel/ingest';
 import type { Logger } from '@sentinel/ingest';
 import type { SinkConfig } from '../config.ts';
-import { isUnavailable } from '../errors.ts';
+import { ExportError, ExportErrorCode, isUnavailable } from '../errors.ts';
 import type { ExportRecord } from '../format/types.ts';
 import type { Encoded, Sink } from '../sinks/types.ts';
 import type { Encoder } from './encode.ts';
@@ -25,6 +25,7 @@ import type { ExportMetrics } from './metrics.ts';
 import type { Source } from './source.ts';
 
 const ACK_WAIT_MS = 30_000;
+const STALE = 'stale' as const;
 /** Keep held records alive this often while a receiver is away. */
 const WORKING_EVERY_MS = 10_000;
 
@@ -58,8 +59,6 @@ export class SourceLoop {
   private js: JetStreamClient | undefined;
   private consumer: Consumer | undefined;
   private unconfirmed: Sent[] = [];
-  /** Batches taken out of `unconfirmed` to be written again. */
-  private resending: Sent[] = [];
   private unconfirmedCount = 0;
   private lastWorking = 0;
   private wake: (() => void) | undefined;
@@ -228,7 +227,7 @@ export class SourceLoop {
   private async deliver(msgs: JsMsg[], items: Item[]): Promise<void> {
     let epoch: number | undefined;
     if (items.length > 0) {
-      const sent = await this.sendWithRetry(items);
+      const sent = await this.sendBehindUnconfirmed(items);
       if (sent === false) return; // stopping: the records stay unacked and come back on restart
       epoch = sent;
     } else {
@@ -243,10 +242,58 @@ export class SourceLoop {
   }
 
   /**
-   * Once sent: the connection epoch it was written under (undefined for acknowledged transports); false
-   * if the loop was stopped first. Refused records end in the dead-letter subject.
+   * A new batch goes on the connection that carries the unconfirmed ones before it; if that connection is
+   * gone, those are written again first, so a receiver never sees a record before an earlier one.
    */
-  private async sendWithRetry(items: Item[]): Promise<number | undefined | false> {
+  private async sendBehindUnconfirmed(items: Item[]): Promise<number | undefined | false> {
+    for (;;) {
+      const last = this.unconfirmed[this.unconfirmed.length - 1];
+      const sent = await this.sendWithRetry(items, last?.epoch);
+      if (sent !== STALE) return sent;
+      if (!(await this.resendAll())) return false;
+    }
+  }
+
+  /** Write every unconfirmed batch again, in order, all on one connection; false if stopped first. */
+  private async resendAll(): Promise<boolean> {
+    const n = this.unconfirmed.reduce((a, s) => a + s.items.length, 0);
+    this.d.log.warn('connection lost before delivery was confirmed; writing those records again', {
+      records: n,
+    });
+    this.d.metrics.resent.inc(this.label, n);
+    for (;;) {
+      let epoch: number | undefined;
+      let stale = false;
+      for (const s of this.unconfirmed) {
+        if (s.items.length === 0) continue;
+        const sent = await this.sendWithRetry(s.items, epoch);
+        if (sent === false) return false;
+        if (sent === STALE) {
+          stale = true;
+          break;
+        }
+        epoch = sent;
+      }
+      if (stale) continue;
+      const now = Date.now();
+      const e = epoch ?? this.d.sink.connectionEpoch?.() ?? 0;
+      for (const s of this.unconfirmed) {
+        s.epoch = e;
+        s.at = now;
+      }
+      return true;
+    }
+  }
+
+  /**
+   * Once sent: the connection epoch it was written under (undefined for acknowledged transports); false
+   * if the loop was stopped first; STALE if `expectEpoch` is no longer the connection. Refused records
+   * end in the dead-letter subject.
+   */
+  private async sendWithRetry(
+    items: Item[],
+    expectEpoch?: number,
+  ): Promise<number | undefined | false | typeof STALE> {
     const { cfg, metrics } = this.d;
     const d = cfg.delivery;
     let attempt = 0;
@@ -254,9 +301,11 @@ export class SourceLoop {
     for (;;) {
       if (this.stopped) return false;
       try {
-        const epoch = await this.d.exclusive(() => this.d.sink.send(items.map((i) => i.enc)));
+        const encs = items.map((i) => i.enc);
+        const epoch = await this.d.exclusive(() => this.d.sink.send(encs, expectEpoch));
         return typeof epoch === 'number' ? epoch : undefined;
       } catch (err) {
+        if (err instanceof ExportError && err.code === ExportErrorCode.Stale) return STALE;
         attempt++;
         metrics.failed.inc(this.label, items.length);
         if (!isUnavailable(err) && ++refused >= d.maxAttempts) {
@@ -299,7 +348,9 @@ export class SourceLoop {
     const { sink, cfg } = this.d;
     for (;;) {
       const epoch = sink.connectionEpoch?.();
-      if (epoch !== undefined && this.unconfirmed.some((s) => s.epoch !== epoch)) await this.resend();
+      if (epoch !== undefined && this.unconfirmed.some((s) => s.epoch !== epoch)) {
+        if (!(await this.resendAll())) return;
+      }
       const now = Date.now();
       let acked = false;
       while (
@@ -318,27 +369,6 @@ export class SourceLoop {
     }
   }
 
-  private async resend(): Promise<void> {
-    const held = this.unconfirmed;
-    this.resending = held;
-    this.unconfirmed = [];
-    this.unconfirmedCount = 0;
-    const n = held.reduce((a, s) => a + s.items.length, 0);
-    this.d.log.warn('connection lost before delivery was confirmed; writing those records again', {
-      records: n,
-    });
-    this.d.metrics.resent.inc(this.label, n);
-    for (const s of held) {
-      if (this.stopped) {
-        // keep them held (unacked) so a restart delivers them again
-        this.unconfirmed.push(s);
-        continue;
-      }
-      await this.deliver(s.msgs, s.items);
-    }
-    this.resending = [];
-  }
-
   private ack(msgs: JsMsg[], items: Item[]): void {
     const last = msgs[msgs.length - 1];
     if (!last) return;
@@ -354,7 +384,7 @@ export class SourceLoop {
     const now = Date.now();
     if (now - this.lastWorking < WORKING_EVERY_MS) return;
     this.lastWorking = now;
-    for (const s of [...this.unconfirmed, ...this.resending]) for (const m of s.msgs) m.working();
+    for (const s of this.unconfirmed) for (const m of s.msgs) m.working();
     for (const m of msgs) m.working();
   }
 

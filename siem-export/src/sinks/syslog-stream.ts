@@ -38,8 +38,14 @@ export class StreamSyslogSink implements Sink {
     return this.epoch;
   }
 
-  async send(batch: readonly Encoded[]): Promise<number> {
+  async send(batch: readonly Encoded[], expectEpoch?: number): Promise<number> {
     const socket = await this.connection();
+    if (expectEpoch !== undefined && expectEpoch !== this.epoch) {
+      throw new ExportError(
+        ExportErrorCode.Stale,
+        `${this.what}: reconnected since the last unconfirmed write`,
+      );
+    }
     // Taken before the write: a loss noticed later bumps the epoch and marks this batch for resending.
     const epoch = this.epoch;
     const data = frameStream(batch, this.framing);

@@ -22,8 +22,9 @@ export interface Sink {
    * Hand a batch on, in order. Resolves once the transport accepted every record — for transports with
    * a connectionEpoch, with the epoch of the connection the batch was written to; rejects with an
    * ExportError: Unavailable (retry later, keep the records) or Rejected/Unencodable (these records).
+   * `expectEpoch`: write only to that connection, else reject with Stale without writing anything.
    */
-  send(batch: readonly Encoded[]): Promise<number | void>;
+  send(batch: readonly Encoded[], expectEpoch?: number): Promise<number | void>;
   /**
    * Only for transports without an application-level acknowledgement (syslog over TCP/TLS): a number
    * that changes whenever the connection was lost. Records written under an older number that were not

@@ -2,7 +2,7 @@
 // arrives exactly once in the normal case and at least once (none missing, in order) across an outage;
 // a sink whose receiver is down never slows another sink; refused records end in the dead-letter stream.
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { deadLetterSubject, STREAMS } from '@sentinel/ingest';
+import { createLogger, deadLetterSubject, STREAMS } from '@sentinel/ingest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { durableName, exportMetrics, makeEncoder, SinkRunner } from '../../src/index.ts';
 import type { ExportMetrics } from '../../src/index.ts';
@@ -133,6 +133,50 @@ describe('HTTP sinks against a real node:http receiver', () => {
       expect(await metric(metrics, 'sentinel_export_retried_total', 'hook_outage')).toBeGreaterThan(0);
     } finally {
       await runner.stop();
+      await rx.stop();
+    }
+  });
+
+  it('secrets - the webhook authorization and the HEC token never appear in the logs, even when sends fail', async () => {
+    const lines: string[] = [];
+    const log = createLogger({ test: 'secrets' }, 'debug', (l) => lines.push(l));
+    const rx = await startReceiver();
+    rx.respond = () => ({ status: 500, body: '{"error":"down"}' });
+    await rx.start();
+    const runners = [
+      sinkConfig({
+        name: 'sec_hook',
+        kind: 'webhook',
+        format: 'json',
+        url: rx.url,
+        authorization: 'Bearer hook-s3cret',
+        headers: { 'X-Api-Key': 'key-s3cret' },
+        filters: { source: 'events' },
+        delivery: { deliver: 'new' },
+      }),
+      sinkConfig({
+        name: 'sec_hec',
+        kind: 'splunk-hec',
+        format: 'cef',
+        url: rx.url,
+        token: 'hec-s3cret',
+        filters: { source: 'events' },
+        delivery: { deliver: 'new' },
+      }),
+    ].map((cfg) => new SinkRunner({ nc: kit.nc, cfg, log }));
+    await Promise.all(runners.map((r) => r.start()));
+    try {
+      await publishEvents(kit.publisher, [testEvent(0, 'secrets')]);
+      await waitFor(
+        'failed sends logged by both sinks',
+        () => lines.filter((l) => l.includes('send failed')).length >= 2,
+      );
+      expect(rx.bodies).toHaveLength(0);
+      const all = lines.join('');
+      expect(all).toContain('HTTP 500');
+      for (const secret of ['hook-s3cret', 'key-s3cret', 'hec-s3cret']) expect(all).not.toContain(secret);
+    } finally {
+      await Promise.all(runners.map((r) => r.stop()));
       await rx.stop();
     }
   });
