@@ -183,8 +183,12 @@ async function connectLatencies(
 }
 
 function rssKiB(pid: number): number {
-  const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/);
-  return Number(m?.[1] ?? 0);
+  try {
+    const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/);
+    return Number(m?.[1] ?? 0);
+  } catch {
+    return 0; // a child that exited meanwhile
+  }
 }
 
 function treeRssKiB(pid: number): number {
@@ -199,6 +203,48 @@ function treeRssKiB(pid: number): number {
     kids = [];
   }
   return rssKiB(pid) + kids.reduce((a, k) => a + treeRssKiB(k), 0);
+}
+
+/** The same QoS 1 throughput with payload inspection on (shipped signature rules on every payload). */
+async function inspectedThroughput(
+  natsUrl: string,
+  mqttPort: number,
+  authUrl: string,
+  dataDir: string,
+  creds: { clientId: string; username: string; secret: string }[],
+): Promise<void> {
+  const [tcp] = await getFreePorts(1);
+  const node = await startNode({
+    SENTINEL_DATA_DIR: `${dataDir}/inspected`,
+    SENTINEL_NATS_SERVERS: natsUrl,
+    SENTINEL_ENFORCEMENT_TCP_PORT: String(tcp),
+    SENTINEL_ENFORCEMENT_WS_ENABLED: 'false',
+    SENTINEL_ENFORCEMENT_METRICS_PORT: '0',
+    SENTINEL_ENFORCEMENT_UPSTREAM_URL: `mqtt://127.0.0.1:${mqttPort}`,
+    SENTINEL_ENFORCEMENT_AUTH_URL: authUrl,
+    // Its flood detectors would refuse the benchmark load itself.
+    SENTINEL_ENFORCEMENT_INSPECTION_QOS_FLOOD_PER_S: '10000000',
+    SENTINEL_ENFORCEMENT_INSPECTION_CONNECT_RATE_PER_S: '1000000',
+    SENTINEL_ENFORCEMENT_RATE_LIMITS_PUBLISH_RATE: '1000000',
+    SENTINEL_ENFORCEMENT_RATE_LIMITS_PUBLISH_BURST: '1000000',
+    SENTINEL_ENFORCEMENT_RATE_LIMITS_PER_CLIENT_RATE: '1000000',
+    SENTINEL_ENFORCEMENT_RATE_LIMITS_PER_CLIENT_BURST: '1000000',
+    SENTINEL_ENFORCEMENT_RATE_LIMITS_PER_IP_RATE: '1000000',
+    SENTINEL_ENFORCEMENT_RATE_LIMITS_PER_IP_BURST: '1000000',
+    SENTINEL_ENFORCEMENT_RATE_LIMITS_GLOBAL_RATE: '1000000',
+    SENTINEL_ENFORCEMENT_RATE_LIMITS_GLOBAL_BURST: '1000000',
+  });
+  try {
+    const url = `mqtt://127.0.0.1:${node.ports.tcp}`;
+    await throughput(url, creds, 'inspected warm-up');
+    const inspected = await throughput(url, creds, 'through the node with inspection');
+    const direct = await throughput(`mqtt://127.0.0.1:${mqttPort}`, creds, 'direct');
+    metric(SUITE, 'publish_msgs_per_s_inspected', inspected, 'msg/s', {
+      ratio_vs_direct: inspected / direct,
+    });
+  } finally {
+    await node.stop();
+  }
 }
 
 async function idlePhase(natsUrl: string, mqttPort: number, dataDir: string): Promise<void> {
@@ -310,9 +356,8 @@ async function main(): Promise<void> {
     SENTINEL_ENFORCEMENT_METRICS_PORT: '0',
     SENTINEL_ENFORCEMENT_UPSTREAM_URL: `mqtt://127.0.0.1:${nats.mqttPort}`,
     SENTINEL_ENFORCEMENT_AUTH_URL: auth.url,
-    // Inspection stays on (signatures on every payload); its flood detectors would refuse the load itself.
-    SENTINEL_ENFORCEMENT_INSPECTION_QOS_FLOOD_PER_S: '10000000',
-    SENTINEL_ENFORCEMENT_INSPECTION_CONNECT_RATE_PER_S: '1000000',
+    // The proxy path itself; payload inspection is measured in the extra run below and by `bench -- inspect`.
+    SENTINEL_ENFORCEMENT_INSPECTION_ENABLED: 'false',
     SENTINEL_ENFORCEMENT_RATE_LIMITS_CONNECT_BURST: '100000',
     SENTINEL_ENFORCEMENT_RATE_LIMITS_PUBLISH_RATE: '1000000',
     SENTINEL_ENFORCEMENT_RATE_LIMITS_PUBLISH_BURST: '1000000',
@@ -386,6 +431,7 @@ async function main(): Promise<void> {
   } finally {
     await node.stop();
   }
+  await inspectedThroughput(nats.url, nats.mqttPort, auth.url, t.dir, creds);
   log(`idle connections: ${IDLE} sessions through 2 workers`);
   await idlePhase(nats.url, nats.mqttPort, t.dir);
   await auth.stop();

@@ -59,8 +59,28 @@ function tsxLoader(): string {
   return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 }
 
+/**
+ * Under a burst of thousands of handle passes, Node 20's IPC layer can receive one handle
+ * acknowledgement more than it expects and fail an internal assertion in the primary, at the top of
+ * its acknowledgement handler before it changes any state. Losing the primary would drop every
+ * connection of every worker, so that one assertion is logged and survived; anything else still crashes.
+ */
+function surviveHandleAckAssertion(log: Logger): () => void {
+  const guard = (err: Error & { code?: string }): void => {
+    if (err.code === 'ERR_INTERNAL_ASSERTION' && (err.stack ?? '').includes('internal/child_process')) {
+      log.warn('duplicate IPC handle acknowledgement ignored (Node internal assertion)');
+      return;
+    }
+    process.off('uncaughtException', guard);
+    throw err;
+  };
+  process.on('uncaughtException', guard);
+  return () => process.off('uncaughtException', guard);
+}
+
 export async function startCluster(spec: WorkerSpec, log: Logger = silentLogger): Promise<ClusterHandle> {
   const count = spec.config.workers;
+  const unguard = surviveHandleAckAssertion(log);
   cluster.setupPrimary({ exec: workerEntry(), execArgv: ['--import', tsxLoader()] });
   const workers: (Worker | undefined)[] = new Array(count).fill(undefined);
   let stopping = false;
@@ -97,12 +117,39 @@ export async function startCluster(spec: WorkerSpec, log: Logger = silentLogger)
     throw err;
   }
 
+  // One handle in flight per worker: the next socket is passed when the previous send completed.
+  // Passing handles back to back over one IPC pipe under load let Node's handle acknowledgements get
+  // out of step (an internal assertion in the primary); a queue per worker keeps them in step.
+  const queues: { kind: ListenerKind; socket: Socket }[][] = Array.from({ length: count }, () => []);
+  const busy: boolean[] = new Array(count).fill(false);
+  const pump = (i: number): void => {
+    const w = workers[i];
+    const next = queues[i]?.shift();
+    if (!next) return void (busy[i] = false);
+    if (!w?.isConnected()) {
+      next.socket.destroy();
+      return pump(i);
+    }
+    busy[i] = true;
+    w.send(
+      { type: 'socket', kind: next.kind } satisfies PrimaryMessage,
+      next.socket,
+      { keepOpen: false },
+      (err) => {
+        if (err) next.socket.destroy();
+        pump(i);
+      },
+    );
+  };
   const route = (kind: ListenerKind, socket: Socket): void => {
     const ip = normalizeIp(socket.remoteAddress);
     const first = ipShard(ip, count);
     for (let k = 0; k < count; k++) {
-      const w = workers[(first + k) % count];
-      if (w?.isConnected()) return void w.send({ type: 'socket', kind } satisfies PrimaryMessage, socket);
+      const i = (first + k) % count;
+      if (!workers[i]?.isConnected()) continue;
+      (queues[i] as { kind: ListenerKind; socket: Socket }[]).push({ kind, socket });
+      if (!busy[i]) pump(i);
+      return;
     }
     socket.destroy(); // no worker alive: refuse rather than queue
   };
@@ -139,6 +186,7 @@ export async function startCluster(spec: WorkerSpec, log: Logger = silentLogger)
     workers: () => workers.filter((w) => w?.isConnected()).length,
     async stop() {
       stopping = true;
+      unguard();
       await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
       if (metrics) await new Promise<void>((r) => metrics?.close(() => r()));
       await Promise.all(
