@@ -50,7 +50,7 @@ export function QuarantinePage() {
       >
         {(d) => (
           <div className="table-wrap">
-            <table className="table" aria-label="Quarantined messages">
+            <table className="table quarantine" aria-label="Quarantined messages">
               <thead>
                 <tr>
                   <th scope="col">Held (UTC)</th>
@@ -71,7 +71,7 @@ export function QuarantinePage() {
                     <td>
                       <SeverityBadge severity={m.record.severity} />
                     </td>
-                    <td className="mono small ellipsis" title={m.record.topic}>
+                    <td className="mono small topic" title={m.record.topic}>
                       {m.record.topic}
                     </td>
                     <td className="ellipsis">

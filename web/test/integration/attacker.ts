@@ -37,6 +37,27 @@ export function connectOnce(port: number, from: string, opts: IClientOptions): P
   });
 }
 
+/** A connected device (the CONNECT must be accepted), for publishing. */
+export function connectDevice(port: number, from: string, opts: IClientOptions): Promise<MqttClient> {
+  return new Promise((resolve, reject) => {
+    const client = new MqttClient(() => createConnection({ host: '127.0.0.1', port, localAddress: from }), {
+      protocol: 'mqtt',
+      protocolVersion: 5,
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+      keepalive: 30,
+      clean: true,
+      ...opts,
+    });
+    client.once('connect', () => resolve(client));
+    client.once('error', (e) => {
+      client.end(true);
+      reject(e);
+    });
+    client.once('close', () => reject(new Error('the node closed the connection before CONNACK')));
+  });
+}
+
 /** `attempts` CONNECTs with made-up credentials, one after the other, as a password-guessing bot does. */
 export async function bruteForce(port: number, from: string, attempts: number): Promise<number[]> {
   const codes: number[] = [];

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENDPOINTS } from '../../src/api/client.ts';
-import { tempDir, waitFor } from '@sentinel/infra';
-import { bruteForce, connectOnce } from './attacker.ts';
+import { readCredentials, tempDir, waitFor } from '@sentinel/infra';
+import { connectAsync } from 'mqtt';
+import { bruteForce, connectDevice, connectOnce } from './attacker.ts';
 import { launchBrowser, screenshot, signIn, waitLive } from './browser.ts';
 import { consoleUrl } from './serve.ts';
 import { createToken, startStack } from './stack.ts';
@@ -15,6 +16,7 @@ import type { Stack } from './stack.ts';
 
 const ATTACKER = '127.0.0.66';
 const BYSTANDER = '127.0.0.67';
+const DEVICE = '127.0.0.70';
 /** MQTT 5 CONNACK reason codes */
 const BAD_CREDENTIALS = 0x86;
 const BANNED = 0x8a;
@@ -204,7 +206,64 @@ describe('the analyst console against the running stack', () => {
 
     await analyst.goto(`${url}#/quarantine`);
     await analyst.getByText('No message is held in quarantine.').waitFor();
-    await screenshot(analyst, '10-quarantine');
+  });
+
+  it('quarantine - a responder reviews held messages, releases one to the broker and discards the other', async () => {
+    const creds = join(t.dir, 'devices.csv');
+    stack.sentinel('auth-service', 'populate', '--count', '1', '--prefix', 'web-dev-', '--file', creds);
+    const [dev] = await readCredentials(creds);
+    if (!dev) throw new Error('populate wrote no device');
+    // a subscriber on the core broker behind the node sees only what is released
+    const watcher = await connectAsync(`mqtt://127.0.0.1:${stack.coreMqttPort}`, {
+      clientId: 'web-watch',
+      reconnectPeriod: 0,
+    });
+    const delivered: string[] = [];
+    watcher.on('message', (topic) => delivered.push(topic));
+    await watcher.subscribeAsync(`devices/${dev.clientId}/#`, { qos: 1 });
+    // MQTT 3.1.1: the stack's core broker (nats-server MQTT) speaks 3.1.1 only, and the node forwards
+    // the device's CONNECT upstream once authenticated
+    const device = await connectDevice(stack.mqttPort, DEVICE, {
+      protocolVersion: 4,
+      clientId: dev.clientId,
+      username: dev.username,
+      password: dev.secret,
+    });
+    // over enforcement.inspection.maxPayloadBytes: held back (anomaly.payload_size -> quarantine)
+    const big = Buffer.alloc(12 * 1024, 'A');
+    await device.publishAsync(`devices/${dev.clientId}/firmware-a`, big, { qos: 1 }).catch(() => undefined);
+    await device.publishAsync(`devices/${dev.clientId}/firmware-b`, big, { qos: 1 }).catch(() => undefined);
+    await device.endAsync();
+
+    const responder = await signIn(ctx, url, tokens.responder, 'responder');
+    await waitFor(
+      'both messages in quarantine',
+      async () => {
+        await responder.goto(`${url}#/quarantine`);
+        await responder.locator('main h1').waitFor();
+        await responder.locator('.state-loading').first().waitFor({ state: 'detached' });
+        return (await responder.locator('tbody tr', { hasText: dev.clientId }).count()) === 2;
+      },
+      { timeoutMs: 20_000, intervalMs: 1000 },
+    );
+    expect(delivered).toEqual([]);
+    await screenshot(responder, '10-quarantine');
+    const rowA = responder.locator('tbody tr', { hasText: 'firmware-a' });
+    await rowA.getByRole('button', { name: /^Release message / }).click();
+    await responder.getByText(/^Released message \d+ on devices\/.*\/firmware-a\.$/).waitFor();
+    await waitFor(
+      'the released message at the broker',
+      () => delivered.includes(`devices/${dev.clientId}/firmware-a`),
+      {
+        timeoutMs: 10_000,
+      },
+    );
+    const rowB = responder.locator('tbody tr', { hasText: 'firmware-b' });
+    await rowB.getByRole('button', { name: /^Discard message / }).click();
+    await responder.getByText(/^Discarded message \d+ on devices\/.*\/firmware-b\.$/).waitFor();
+    await responder.getByText('No message is held in quarantine.').waitFor();
+    expect(delivered).toEqual([`devices/${dev.clientId}/firmware-a`]);
+    await watcher.endAsync();
   });
 
   it('compliance - an analyst is told reports are for auditors, and the api refuses (403)', async () => {

@@ -18,6 +18,10 @@ export interface Stack {
   url: string;
   /** the enforcement node's MQTT (TCP) listener */
   mqttPort: number;
+  /** the core broker behind the node (nats-server MQTT) */
+  coreMqttPort: number;
+  /** runs a `sentinel` subcommand against this stack's configuration */
+  sentinel(...args: string[]): string;
   adminToken: string;
   output(): string;
   stop(): Promise<void>;
@@ -136,7 +140,23 @@ async function startStackOnce(): Promise<Stack> {
     if (child.exitCode !== null) throw new Error(`sentinel up exited with ${child.exitCode}:\n${out}`);
     const adminToken = TOKEN_RE.exec(out)?.[0];
     if (!adminToken) throw new Error(`sentinel up printed no admin token:\n${out}`);
-    return { url: `http://127.0.0.1:${apiPort}`, mqttPort, adminToken, output: () => out, stop };
+    const sentinel = (...args: string[]): string => {
+      const r = spawnSync(process.execPath, [bin, '--config', file, ...args], {
+        cwd: t.dir,
+        encoding: 'utf8',
+      });
+      if (r.status !== 0) throw new Error(`sentinel ${args.join(' ')} failed: ${r.stderr}`);
+      return r.stdout;
+    };
+    return {
+      url: `http://127.0.0.1:${apiPort}`,
+      mqttPort,
+      coreMqttPort: corePort,
+      sentinel,
+      adminToken,
+      output: () => out,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;
