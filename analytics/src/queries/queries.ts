@@ -124,8 +124,9 @@ export async function minuteCounts(
   store: Store,
   o: { scope: IdentityScope; identity: string; from: number; to: number },
 ): Promise<MinuteCount[]> {
-  const rows = await store.query<MinuteCount>(
-    `SELECT toString(minute) AS minute, kind, decision, severity, uniqExactMerge(events) AS events
+  // minute_text, not minute: an alias named like the column would replace it in WHERE
+  const rows = await store.query<Omit<MinuteCount, 'minute'> & { minute_text: string }>(
+    `SELECT toString(minute) AS minute_text, kind, decision, severity, uniqExactMerge(events) AS events
      FROM identity_minute_v1
      WHERE scope = {scope:String} AND identity = {identity:String}
        AND minute >= toStartOfMinute(fromUnixTimestamp64Milli({from:Int64}))
@@ -134,7 +135,13 @@ export async function minuteCounts(
      ORDER BY minute, kind, decision, severity`,
     { scope: o.scope, identity: o.identity, from: o.from, to: o.to },
   );
-  return rows.map((r) => ({ ...r, severity: Number(r.severity), events: Number(r.events) }));
+  return rows.map((r) => ({
+    minute: r.minute_text,
+    kind: r.kind,
+    decision: r.decision,
+    severity: Number(r.severity),
+    events: Number(r.events),
+  }));
 }
 
 /** Distinct stored events, optionally of one reason: what "no event missing, none counted twice" checks. */
