@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import type { SinkConfig } from '../config.ts';
 import { FACILITIES } from '../config.ts';
 import { commonFields, hostOf, syslogSeverity } from '../format/fields.ts';
+import type { CommonFields } from '../format/fields.ts';
 import { formatters } from '../format/index.ts';
 import { frame3164 } from '../format/rfc3164.ts';
 import { frame5424, headerFor } from '../format/rfc5424.ts';
@@ -35,23 +36,14 @@ export function identityKey(rec: ExportRecord): string {
 function syslogWrapper(
   cfg: SinkConfig,
   o: FormatOptions,
-): ((rec: ExportRecord, text: string) => string) | undefined {
+): ((f: CommonFields, text: string) => string) | undefined {
   if (cfg.kind !== 'syslog-udp' && cfg.kind !== 'syslog-tcp' && cfg.kind !== 'syslog-tls') return undefined;
   if (cfg.format === 'rfc5424' || cfg.format === 'rfc3164' || cfg.header === 'none') return undefined;
   if (cfg.header === 'rfc3164') {
-    return (rec, text) => {
-      const f = commonFields(rec);
-      return frame3164(
-        o,
-        syslogSeverity(f.severity),
-        f.ts,
-        hostOf(f, o.hostname),
-        text,
-        Number.MAX_SAFE_INTEGER,
-      );
-    };
+    return (f, text) =>
+      frame3164(o, syslogSeverity(f.severity), f.ts, hostOf(f, o.hostname), text, Number.MAX_SAFE_INTEGER);
   }
-  return (rec, text) => frame5424(headerFor(commonFields(rec), o), '-', text, false);
+  return (f, text) => frame5424(headerFor(f, o), '-', text, false);
 }
 
 export type Encoder = (rec: ExportRecord) => Encoded;
@@ -61,12 +53,14 @@ export function makeEncoder(cfg: SinkConfig, o: FormatOptions = resolveFormatOpt
   const wrap = syslogWrapper(cfg, o);
   const json = !wrap && (cfg.format === 'json' || cfg.format === 'ocsf');
   return (rec) => {
-    const text = format(rec, o);
+    // Computed once: the formatter and the syslog header both need it.
+    const f = commonFields(rec);
+    const text = format(rec, o, f);
     return {
       id: rec.value.id,
       ts: rec.value.ts,
       key: identityKey(rec),
-      text: wrap ? wrap(rec, text) : text,
+      text: wrap ? wrap(f, text) : text,
       json,
     };
   };

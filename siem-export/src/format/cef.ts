@@ -73,8 +73,8 @@ function extension(f: CommonFields, o: FormatOptions): string {
   return x.out;
 }
 
-export const formatCef: Formatter = (rec, o) => {
-  const f = commonFields(rec);
+export const formatCef: Formatter = (rec, o, fields) => {
+  const f = fields ?? commonFields(rec);
   const h = (s: string): string => cefHeader(cut(s, o.maxValueLength));
   const header = [
     'CEF:0',

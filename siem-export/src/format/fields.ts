@@ -116,15 +116,8 @@ function incidentFields(inc: IncidentV1): CommonFields {
   return f;
 }
 
-// The encoder asks twice per record (payload and syslog header); records are immutable once read.
-const cache = new WeakMap<object, CommonFields>();
-
 export function commonFields(rec: ExportRecord): CommonFields {
-  const hit = cache.get(rec.value);
-  if (hit) return hit;
-  const f = rec.type === 'event' ? eventFields(rec.value) : incidentFields(rec.value);
-  cache.set(rec.value, f);
-  return f;
+  return rec.type === 'event' ? eventFields(rec.value) : incidentFields(rec.value);
 }
 
 /** Syslog severity (RFC 5424 table 2) for a Sentinel severity 0–10: higher Sentinel, lower syslog. */

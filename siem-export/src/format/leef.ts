@@ -62,8 +62,8 @@ function attributes(f: CommonFields): [string, string | number | undefined][] {
   ];
 }
 
-export const formatLeef: Formatter = (rec, o: FormatOptions) => {
-  const f = commonFields(rec);
+export const formatLeef: Formatter = (rec, o: FormatOptions, fields) => {
+  const f = fields ?? commonFields(rec);
   const d = o.leefDelimiter;
   const h = (s: string): string => leefHeader(cut(s, o.maxValueLength));
   const attrs: string[] = [];

@@ -188,8 +188,8 @@ function incidentFinding(inc: IncidentV1, f: CommonFields, o: FormatOptions): Ob
   });
 }
 
-export function toOcsf(rec: Parameters<Formatter>[0], o: FormatOptions): Obj {
-  const f = commonFields(rec);
+export function toOcsf(rec: Parameters<Formatter>[0], o: FormatOptions, fields?: CommonFields): Obj {
+  const f = fields ?? commonFields(rec);
   if (rec.type === 'incident') return incidentFinding(rec.value, f, o);
   const ev = rec.value;
   if (AUTH_KINDS.has(ev.kind)) return authentication(ev, f, o);
@@ -197,4 +197,4 @@ export function toOcsf(rec: Parameters<Formatter>[0], o: FormatOptions): Obj {
   return eventFinding(ev, f, o);
 }
 
-export const formatOcsf: Formatter = (rec, o) => JSON.stringify(toOcsf(rec, o));
+export const formatOcsf: Formatter = (rec, o, fields) => JSON.stringify(toOcsf(rec, o, fields));

@@ -63,7 +63,7 @@ export function frame3164(
   return utf8Prefix(line, maxBytes - 3) + '…';
 }
 
-export const formatRfc3164: Formatter = (rec, o) => {
-  const f = commonFields(rec);
+export const formatRfc3164: Formatter = (rec, o, fields) => {
+  const f = fields ?? commonFields(rec);
   return frame3164(o, syslogSeverity(f.severity), f.ts, hostOf(f, o.hostname), body(f));
 };

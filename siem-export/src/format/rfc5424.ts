@@ -101,7 +101,7 @@ export function headerFor(f: CommonFields, o: FormatOptions): Syslog5424Header {
   };
 }
 
-export const formatRfc5424: Formatter = (rec, o) => {
-  const f = commonFields(rec);
+export const formatRfc5424: Formatter = (rec, o, fields) => {
+  const f = fields ?? commonFields(rec);
   return frame5424(headerFor(f, o), sdElement(f, o), dropAllControls(cut(f.message, o.maxValueLength)));
 };

@@ -1,6 +1,7 @@
 // What every formatter takes and returns. A formatter is a pure function: same record and options, same
 // bytes. Wall-clock time, the host and the process id come in through the options, never from globals.
 import type { DecisionEventV1, IncidentV1 } from '@sentinel/ingest';
+import type { CommonFields } from './fields.ts';
 
 export const FORMAT_KINDS = ['cef', 'leef', 'rfc5424', 'rfc3164', 'json', 'ocsf'] as const;
 export type FormatKind = (typeof FORMAT_KINDS)[number];
@@ -44,5 +45,8 @@ export const DEFAULT_FORMAT_OPTIONS: FormatOptions = {
   maxValueLength: 1023,
 };
 
-/** One formatter per file, each of this shape, registered in formatters (format/index.ts). */
-export type Formatter = (rec: ExportRecord, o: FormatOptions) => string;
+/**
+ * One formatter per file, each of this shape, registered in formatters (format/index.ts). `fields` is
+ * commonFields(rec) when the caller has it already (the encoder also needs it for syslog headers).
+ */
+export type Formatter = (rec: ExportRecord, o: FormatOptions, fields?: CommonFields) => string;
