@@ -70,6 +70,16 @@ export interface LoadedConfig {
   file: string | undefined;
 }
 
+/**
+ * SENTINEL_CLICKHOUSE_URL is the documented short name of analytics.clickhouse.url: it switches analytics
+ * from embedded chDB to a ClickHouse server. The long name wins when both are set.
+ */
+function withShortNames(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const { SENTINEL_CLICKHOUSE_URL: short, ...rest } = env;
+  if (short === undefined || rest.SENTINEL_ANALYTICS_CLICKHOUSE_URL !== undefined) return rest;
+  return { ...rest, SENTINEL_ANALYTICS_CLICKHOUSE_URL: short };
+}
+
 /** Read sentinel.yaml (or the given file) and the environment; throws ConfigError on a bad value. */
 export function loadConfig(
   file?: string,
@@ -83,7 +93,7 @@ export function loadConfig(
   }
   const config = parseConfig(sentinelConfigSchema, {
     ...(exists ? { yamlText: readFileSync(abs, 'utf8'), yamlName: path } : {}),
-    env,
+    env: withShortNames(env),
   });
   return { config, file: exists ? path : undefined };
 }

@@ -15,7 +15,9 @@ const allowlistEntry = z.string().refine(
     if (i <= 0 || value.length === 0 || !(IDENTITY_SCOPES as readonly string[]).includes(scope)) return false;
     if (scope !== 'ip' && scope !== 'ip_range') return true;
     const [addr, bits] = value.split('/');
-    return isIP(addr ?? '') !== 0 && (bits === undefined || /^\d{1,3}$/.test(bits));
+    const family = isIP(addr ?? '');
+    if (family === 0) return false;
+    return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
   },
   {
     message: `must be <scope>:<value> with scope one of ${IDENTITY_SCOPES.join(', ')} (ip values may be CIDR)`,

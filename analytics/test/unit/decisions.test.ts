@@ -46,6 +46,9 @@ describe('allowlist', () => {
     const bad = analyticsConfigSchema.safeParse({ allowlist: ['ip:999.1.1.1/8'] });
     expect(bad.success).toBe(false);
     expect(analyticsConfigSchema.safeParse({ allowlist: ['host:x'] }).success).toBe(false);
+    expect(analyticsConfigSchema.safeParse({ allowlist: ['ip:10.0.0.0/33'] }).success).toBe(false);
+    expect(analyticsConfigSchema.safeParse({ allowlist: ['ip:2001:db8::/129'] }).success).toBe(false);
+    expect(analyticsConfigSchema.safeParse({ allowlist: ['ip:2001:db8::/48'] }).success).toBe(true);
     expect(analyticsConfigSchema.safeParse({ allowlist: ['ip:10.0.0.0/8', 'username:ops'] }).success).toBe(
       true,
     );
