@@ -1,5 +1,5 @@
-// One sink reading one stream: a durable consumer (pulled with consume()) with AckPolicy.All, so a single ack confirms a
-// whole prefix and the position survives restarts and outages. The loop
+// One sink reading one stream: a durable consumer (pulled with consume()) with AckPolicy.All, so a
+// single ack confirms a whole prefix and the position survives restarts and outages. The loop
 //   fetches a batch → validates and filters (filtered records ride along, acked with the batch) →
 //   formats → sends with retries → acks once the sink has confirmed delivery.
 // Order: one batch at a time; a receiver that is unreachable is retried with backoff for as long as it
@@ -7,7 +7,8 @@
 // so they are not redelivered out of order. A batch the receiver refuses is retried maxAttempts times,
 // then its records are tried one by one and those still refused go to the dead-letter subject.
 // Syslog over TCP/TLS has no acknowledgement: written batches wait `confirmMs` and are only acked if the
-// connection did not drop meanwhile; otherwise they are written again first (at least once).
+// connection did not drop meanwhile; otherwise they are written again, before any newer batch and on
+// one connection (at least once, in order).
 // Memory is bounded by batchSize and maxUnconfirmed. NATS trouble ends run() with an error for the
 // supervisor.
 import type { Consumer, ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
