@@ -3,7 +3,8 @@
 // says why. The producer path (batching, retries, dead-lettering, metrics) is the same runner every other
 // sink goes through, covered by the syslog, HTTP and file tests; kafkaMessages() is unit-tested.
 import { describe, expect, it } from 'vitest';
-import { SinkRunner } from '../../src/index.ts';
+import { getFreePort } from '@sentinel/infra';
+import { exportMetrics, SinkRunner } from '../../src/index.ts';
 import { publishEvents, sinkConfig, startKit, testEvent, waitFor } from './kit.ts';
 
 const brokers = process.env.SENTINEL_TEST_KAFKA_BROKERS?.split(',').filter((b) => b.length > 0) ?? [];
@@ -52,5 +53,40 @@ describe.skipIf(brokers.length === 0)(
     });
   },
 );
+
+describe('kafka sink without a broker', () => {
+  it('kafka - with the broker unreachable the producer path keeps the records and retries, dead-lettering none', async () => {
+    const kit = await startKit('kafka-down');
+    const port = await getFreePort();
+    const metrics = exportMetrics();
+    const cfg = sinkConfig({
+      name: 'kafka_down',
+      kind: 'kafka',
+      format: 'json',
+      brokers: [`127.0.0.1:${port}`],
+      filters: { source: 'events' },
+    });
+    const runner = new SinkRunner({ nc: kit.nc, cfg, log: kit.log, metrics });
+    try {
+      await runner.start();
+      await publishEvents(
+        kit.publisher,
+        Array.from({ length: 10 }, (_, i) => testEvent(i, 'kafka-down')),
+      );
+      const value = async (m: {
+        get(): Promise<{ values: { labels: Record<string, unknown>; value: number }[] }>;
+      }) =>
+        (await m.get()).values.filter((v) => v.labels.sink === 'kafka_down').reduce((a, v) => a + v.value, 0);
+      await waitFor('two failed attempts', async () => (await value(metrics.failed)) >= 20, {
+        timeoutMs: 60_000,
+      });
+      expect(await value(metrics.deadLettered)).toBe(0);
+      expect(await value(metrics.sent)).toBe(0);
+    } finally {
+      await runner.stop();
+      await kit.close();
+    }
+  });
+});
 
 if (brokers.length === 0) process.stderr.write(`[siem-export] kafka integration test skipped: ${why}\n`);
