@@ -103,6 +103,7 @@ export class ProxySession implements LiveSession {
 
   private state = State.AwaitConnect;
   private readonly openedAt = Date.now();
+  private upOpenedAt = 0;
   private lastRx = this.openedAt;
   private keepAliveMs = 0;
   private readonly framer: Framer;
@@ -232,6 +233,7 @@ export class ProxySession implements LiveSession {
       return this.teardown();
     }
     this.keepAliveMs = p.keepalive * 1000 * this.host.limits.keepAliveFactor;
+    this.upOpenedAt = Date.now();
     this.openUpstream(frame);
     this.state = State.Open;
     const pending = this.pending;
@@ -468,6 +470,13 @@ export class ProxySession implements LiveSession {
         clause: 'sentinel.connect_timeout',
         detail: `no CONNECT within ${this.host.limits.connectTimeoutMs} ms`,
       });
+    } else if (
+      this.state === State.Open &&
+      !this.upAccepted &&
+      now - this.upOpenedAt > this.host.limits.connectTimeoutMs
+    ) {
+      // A broker that takes the connection but never answers the CONNECT: refuse rather than hang.
+      this.upstreamUnavailable();
     } else if (this.state === State.Open && this.keepAliveMs > 0 && now - this.lastRx > this.keepAliveMs) {
       this.violation({
         reason: 'protocol.keepalive_timeout',
@@ -499,15 +508,18 @@ export class ProxySession implements LiveSession {
   /** @internal */
   onUpstreamClose(): void {
     if (this.state === State.Closed) return;
-    if (!this.upAccepted) {
-      this.host.pipeline.emit(this, {
-        reason: 'connect.upstream_unavailable',
-        mqtt: { packetType: 'connect' },
-      });
-      this.device.end(encodeConnack(this.version, connackCode('connect.upstream_unavailable', this.version)));
-      return this.teardown();
-    }
+    if (!this.upAccepted) return this.upstreamUnavailable();
     this.close('disconnect.upstream_closed');
+  }
+
+  /** The broker refused, dropped or ignored the CONNECT: CONNACK 0x03 / 0x88 to the device. */
+  private upstreamUnavailable(): void {
+    this.host.pipeline.emit(this, {
+      reason: 'connect.upstream_unavailable',
+      mqtt: { packetType: 'connect' },
+    });
+    this.device.end(encodeConnack(this.version, connackCode('connect.upstream_unavailable', this.version)));
+    this.teardown();
   }
 
   /** End the session for `reason`, emitting it as the session's closing event. */

@@ -1,6 +1,8 @@
 // The node in proxy mode in front of a real nats-server MQTT listener, with real mqtt.js clients.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNats, tempDir } from '@sentinel/infra';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { getFreePort, startNats, tempDir } from '@sentinel/infra';
 import type { NatsServer } from '@sentinel/infra';
 import {
   connackOf,
@@ -151,6 +153,30 @@ describe('proxy to nats-server over TCP', () => {
     expect(codes.indexOf(128)).toBeGreaterThan(3);
     expect(eventsOf(tn.events, 'rate.subscribe').some((e) => e.subject.clientId === 'dev-h')).toBe(true);
     await endClient(dev);
+  });
+
+  it('upstream - a broker that is down, or accepts TCP but never answers the CONNECT, gets the device CONNACK 0x03', async () => {
+    // A TCP listener that reads and never answers: the broker hung mid-handshake.
+    const silent = createServer((s) => s.on('data', () => undefined));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const port = (silent.address() as AddressInfo).port;
+    const hung = await startTestNode({
+      upstream: { url: `mqtt://127.0.0.1:${port}` },
+      protocol: { connectTimeoutMs: 300 },
+    });
+    const down = await startTestNode({ upstream: { url: `mqtt://127.0.0.1:${await getFreePort()}` } });
+    try {
+      expect(await connackOf(`mqtt://127.0.0.1:${hung.ports.tcp}`, { clientId: 'up-1' })).toBe(0x03);
+      expect(
+        await connackOf(`mqtt://127.0.0.1:${down.ports.tcp}`, { clientId: 'up-2', protocolVersion: 5 }),
+      ).toBe(0x88);
+      expect(eventsOf(hung.events, 'connect.upstream_unavailable')).toHaveLength(1);
+      expect(eventsOf(down.events, 'connect.upstream_unavailable')).toHaveLength(1);
+    } finally {
+      await hung.stop();
+      await down.stop();
+      silent.close();
+    }
   });
 
   it('rate limit - CONNECT over the per-IP burst gets CONNACK 0x05', async () => {
