@@ -10,7 +10,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { getFreePorts, isListening, startNats, tempDir, waitFor } from '@sentinel/infra';
 import type { NatsServer } from '@sentinel/infra';
 import { ipShard } from '../../src/transport/cluster.ts';
-import { connectFrom, followEvents, until } from '../support/kit.ts';
+import { connectClient, connectFrom, followEvents, until } from '../support/kit.ts';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -21,13 +21,14 @@ describe('cluster workers', () => {
   let child: ChildProcess;
   let tcpPort: number;
   let metricsPort: number;
+  let wsPort: number;
   let stderr = '';
 
   beforeAll(async () => {
     nats = await startNats({ dir: `${t.dir}/nats` });
     nc = await connectNats(natsConfigSchema.parse({ servers: [nats.url] }), { component: 'test' });
     await ensureStreams(nc, streamsConfigSchema.parse({}));
-    [tcpPort, metricsPort] = (await getFreePorts(2)) as [number, number];
+    [tcpPort, metricsPort, wsPort] = (await getFreePorts(3)) as [number, number, number];
     child = spawn(process.execPath, ['bin/sentinel.mjs', 'enforce'], {
       cwd: repo,
       env: {
@@ -38,7 +39,7 @@ describe('cluster workers', () => {
         SENTINEL_LOG_LEVEL: 'warn',
         SENTINEL_ENFORCEMENT_WORKERS: '2',
         SENTINEL_ENFORCEMENT_TCP_PORT: String(tcpPort),
-        SENTINEL_ENFORCEMENT_WS_ENABLED: 'false',
+        SENTINEL_ENFORCEMENT_WS_PORT: String(wsPort),
         SENTINEL_ENFORCEMENT_METRICS_PORT: String(metricsPort),
         SENTINEL_ENFORCEMENT_UPSTREAM_URL: `mqtt://127.0.0.1:${nats.mqttPort}`,
         SENTINEL_ENFORCEMENT_RATE_LIMITS_CONNECT_RATE: '0.01',
@@ -79,9 +80,13 @@ describe('cluster workers', () => {
       );
       expect(refused).toBe(0x05);
       for (let i = 0; i < 3; i++) clients.push(await connectFrom(b, tcpPort, { clientId: `cb-${i}` }));
-      const accepted = await until('8 accepted', () => {
+      // WebSocket connections are routed the same way (the worker's HTTP server gets the raw socket).
+      const viaWs = await connectClient(`ws://127.0.0.1:${wsPort}/mqtt`, { clientId: 'cws-1' });
+      await viaWs.publishAsync('devices/cws-1/t', 'x', { qos: 1 });
+      clients.push(viaWs);
+      const accepted = await until('9 accepted', () => {
         const acc = events.events.filter((e) => e.reason === 'connect.accepted');
-        return acc.length >= 8 ? acc : undefined;
+        return acc.length >= 9 ? acc : undefined;
       });
       const workerOf = (ip: string) =>
         new Set(accepted.filter((e) => e.subject.ip === ip).map((e) => e.subject.sessionId?.split('-')[0]));
@@ -91,6 +96,7 @@ describe('cluster workers', () => {
       const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       const total = Number(text.match(/^mqtt_proxy_connections_total\{transport="tcp"\} (\d+)/m)?.[1]);
       expect(total).toBeGreaterThanOrEqual(9);
+      expect(text).toMatch(/^mqtt_proxy_connections_total\{transport="ws"\} 1$/m);
       expect(text).toMatch(/^mqtt_proxy_rate_limit_rejected_total\{tier="connect"\} 1$/m);
     } finally {
       for (const c of clients) c.end(true);
