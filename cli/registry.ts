@@ -7,6 +7,7 @@ import { registerApi } from './commands/api.ts';
 import { registerAuthService } from './commands/auth-service.ts';
 import { registerBridge } from './commands/bridge.ts';
 import { registerDemo } from './commands/demo.ts';
+import { registerInject } from './commands/inject.ts';
 import { registerEnforce } from './commands/enforce.ts';
 import { registerExport } from './commands/export.ts';
 import { analyticsService } from './services/analytics.ts';
@@ -34,6 +35,7 @@ export const commands: RegisterCommand[] = [
   registerBridge,
   registerExport,
   registerDemo,
+  registerInject,
 ];
 
 /** Services of `sentinel up`, in start order. */

@@ -32,7 +32,15 @@ export const registerDemo: RegisterCommand = (program, ctx) => {
         keep: boolean;
         attach: boolean;
       }) => {
+        const stop = new AbortController();
+        const onSignal = (): void => {
+          process.stderr.write('\nstopping the demo ...\n');
+          stop.abort();
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
         const r = await runDemo(ctx.config(), {
+          signal: stop.signal,
           devices: o.devices,
           durationS: o.duration,
           rate: o.rate,

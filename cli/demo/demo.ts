@@ -31,6 +31,8 @@ export interface DemoOptions {
   keep: boolean;
   /** Use a stack that is already running (`sentinel up`) instead of starting one. */
   attach: boolean;
+  /** Ctrl-C: stop the traffic early, print the summary, and stop the stack cleanly. */
+  signal?: AbortSignal;
   log: (line: string) => void;
 }
 
@@ -166,8 +168,8 @@ export async function runDemo(baseConfig: SentinelConfig, o: DemoOptions): Promi
       for (const l of r.latencies) latencies.push(l);
     };
     const until = performance.now() + o.durationS * 1000;
-    while (performance.now() < until) {
-      await new Promise((r) => setTimeout(r, Math.min(5000, until - performance.now())));
+    while (performance.now() < until && !o.signal?.aborted) {
+      await sleepOrAbort(Math.min(5000, until - performance.now()), o.signal);
       await collect();
       const s = [...latencies].sort((a, b) => a - b);
       o.log(
@@ -200,13 +202,10 @@ export async function runDemo(baseConfig: SentinelConfig, o: DemoOptions): Promi
       historyMessages: history,
     };
     printSummary(result, o);
-    if (o.keep) {
+    if (o.keep && !o.signal?.aborted) {
       o.log('\nThe demo keeps running: try `sentinel inject` in another terminal. Ctrl-C stops it.');
       await publisher.start();
-      await new Promise<void>((done) => {
-        process.once('SIGINT', done);
-        process.once('SIGTERM', done);
-      });
+      await sleepOrAbort(Number.POSITIVE_INFINITY, o.signal);
     }
     return result;
   } finally {
@@ -215,6 +214,17 @@ export async function runDemo(baseConfig: SentinelConfig, o: DemoOptions): Promi
     await nc.close();
     await stopStack();
   }
+}
+
+function sleepOrAbort(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = Number.isFinite(ms) ? setTimeout(resolve, ms) : undefined;
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
 }
 
 function printSummary(r: DemoResult, o: DemoOptions): void {
