@@ -24,8 +24,8 @@ import {
   rateLimitsConfigSchema,
   toRateLimits,
   TokenBucketRateLimiter,
-} from '../enforcement/src/policy/index.ts';
-import type { ConnectIdentity } from '../enforcement/src/policy/index.ts';
+} from '@sentinel/enforcement';
+import type { ConnectIdentity } from '@sentinel/enforcement';
 import { metric, percentile, progress } from './_report.ts';
 
 const SUITE = 'auth';

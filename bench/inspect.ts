@@ -12,8 +12,8 @@ import {
   InspectionEngine,
   inspectionConfig,
   loadRuleFile,
-} from '../enforcement/src/inspection/index.ts';
-import type { SessionFacts } from '../enforcement/src/inspection/index.ts';
+} from '@sentinel/enforcement';
+import type { SessionFacts } from '@sentinel/enforcement';
 import { metric, progress } from './_report.ts';
 
 const SUITE = 'inspect';

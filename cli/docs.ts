@@ -1,6 +1,14 @@
 // Generates docs/events.md from the contract itself, so the document cannot drift from the code
 // (a unit test compares the committed file with this output).
-import { EVENT_KINDS, REASONS, STREAMS, SUBJECTS, BANS_BUCKET, envName, schemaLeaves } from '@sentinel/ingest';
+import {
+  EVENT_KINDS,
+  REASONS,
+  STREAMS,
+  SUBJECTS,
+  BANS_BUCKET,
+  envName,
+  schemaLeaves,
+} from '@sentinel/ingest';
 import { sentinelConfigSchema } from './config.ts';
 import type { DecisionEventV1, EventKind, EventMqtt, EventSubject, ReasonCode } from '@sentinel/ingest';
 

@@ -95,6 +95,31 @@ export type {
   Direction as BridgeDirection,
 } from './bridge/index.ts';
 
-// inspection metrics (the dashboards' tests serve them with the node's)
-export { inspectionMetrics } from './inspection/index.ts';
-export type { InspectionMetrics } from './inspection/index.ts';
+// payload inspection and MQTT threat detection
+export {
+  InspectionEngine,
+  DEFAULT_RULES_FILE,
+  inspectionConfigSchema,
+  inspectionConfig,
+  InspectionError,
+  InspectionErrorCode,
+  RuleFileError,
+  QuarantineError,
+  inspectionMetrics,
+  SentinelInspector,
+  createInspector,
+  loadRuleFile,
+  parseRuleText,
+  Decoder,
+  QuarantineStore,
+} from './inspection/index.ts';
+export type {
+  InspectionMetrics,
+  InspectionConfig,
+  InspectionResult,
+  Finding,
+  SessionFacts,
+  PublishFacts,
+  CreateInspectorOptions,
+  QuarantineRecordV1,
+} from './inspection/index.ts';

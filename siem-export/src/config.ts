@@ -237,7 +237,7 @@ export const exportConfigSchema = z
         });
       }),
     /** Port of the /metrics endpoint of `sentinel export` (0: none). */
-    metricsPort: z.number().int().min(0).max(65535).default(9464),
+    metricsPort: z.number().int().min(0).max(65535).default(9465),
   })
   .strict()
   .prefault({});

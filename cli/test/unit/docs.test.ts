@@ -19,6 +19,8 @@ describe('docs/events.md', () => {
 
 describe('docs/configuration.md', () => {
   it('is what `npm run docs:config` generates from the schema (run it after adding a setting)', () => {
-    expect(readFileSync(new URL('../../../docs/configuration.md', import.meta.url), 'utf8')).toBe(configurationMarkdown());
+    expect(readFileSync(new URL('../../../docs/configuration.md', import.meta.url), 'utf8')).toBe(
+      configurationMarkdown(),
+    );
   });
 });

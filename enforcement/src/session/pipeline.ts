@@ -196,8 +196,9 @@ const sessionOpenedStep: ConnectStep = (a, p) => {
 export const connectChecks: readonly ConnectStep[] = [
   protocolStep,
   penaltyBoxStep,
-  rateLimitStep,
+  // Before the limiter: the flood detector must count the CONNECTs the limiter refuses too.
   connectRateStep,
+  rateLimitStep,
   authenticateStep,
   certBindingStep,
   aclStep,

@@ -72,7 +72,7 @@ describe('the node with the reference auth service, KV bans and JetStream events
       config: nodeConfig({
         upstream: { url: `mqtt://127.0.0.1:${nats.mqttPort}` },
         auth: { url: auth.url, timeoutMs: 500 },
-        tls: { enabled: true, clientCerts: 'optional' },
+        tls: { enabled: true, port: 0, clientCerts: 'optional' },
         certBinding: 'when-present',
         events: { summaryIntervalMs: 300 },
       }),

@@ -30,7 +30,7 @@ describe('TLS refusals and back-pressure', () => {
     tn = await startTestNode(
       {
         upstream: { url: `mqtt://127.0.0.1:${nats.mqttPort}` },
-        tls: { enabled: true, clientCerts: 'required', minVersion: 'TLSv1.3' },
+        tls: { enabled: true, port: 0, clientCerts: 'required', minVersion: 'TLSv1.3' },
         acl: {
           default: { subscribe: { allow: ['clients/%c/alerts'] }, publish: { allow: ['devices/%c/#'] } },
         },

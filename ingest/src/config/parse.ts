@@ -202,8 +202,10 @@ export function parseConfig<S extends z.ZodType>(schema: S, sources: ConfigSourc
       },
     );
   }
-  const source = fromEnv.has(key)
-    ? `environment ${fromEnv.get(key)}`
+  // The issue may sit below the leaf an environment variable set (nats.servers.0 under nats.servers).
+  const envLeaf = [...fromEnv.keys()].find((k) => key === k || key.startsWith(`${k}.`));
+  const source = envLeaf
+    ? `environment ${fromEnv.get(envLeaf)}`
     : value === undefined
       ? 'defaults'
       : yamlName;

@@ -58,6 +58,12 @@ describe('configuration', () => {
     expect(err.message).toContain('SENTINEL_RATE_LIMITS_PER_IP_RATE');
   });
 
+  it('a bad list item set through the environment is attributed to the variable', () => {
+    const err = configError(() => parseConfig(schema, { env: { SENTINEL_NATS_SERVERS: 'http://x:1' } }));
+    expect(err.key).toBe('nats.servers.0');
+    expect(err.message).toContain('from environment SENTINEL_NATS_SERVERS');
+  });
+
   it('a bad value in the file names the key, the value and the file', () => {
     const err = configError(() =>
       parseConfig(schema, { yamlText: 'nats:\n  replicas: 0\n', yamlName: 'site.yaml' }),
