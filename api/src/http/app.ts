@@ -1,5 +1,8 @@
 // The express app: public probes, metrics and the OpenAPI document, then /api/v1 built from the route
 // table (rate limit -> authenticate -> role -> validate -> handler), then the one error middleware.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { register } from 'prom-client';
@@ -25,6 +28,14 @@ export function bearer(header: string | undefined): string | undefined {
 function isFile(v: unknown): v is FileAnswer {
   return typeof v === 'object' && v !== null && (v as FileAnswer).kind === 'file';
 }
+
+/** The built analyst console (`npm run build -w web` writes web/dist); served at `/` when present. */
+export const WEB_DIST = fileURLToPath(new URL('../../../web/dist/', import.meta.url));
+
+/** The console talks to this origin only (fetch and the live stream); charts set inline styles. */
+const CONSOLE_CSP =
+  "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; " +
+  "script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 export interface AppHooks {
   /** Readiness: NATS connected and the store answering. */
@@ -57,6 +68,18 @@ export function createApp(deps: ApiDeps, hooks: AppHooks): express.Express {
     throw new NotFoundError('route');
   });
   app.use('/api/v1', v1);
+  // the console's static files, after every api route so that none can shadow one
+  if (existsSync(join(WEB_DIST, 'index.html'))) {
+    app.use(
+      express.static(WEB_DIST, {
+        index: 'index.html',
+        setHeaders(res) {
+          res.setHeader('Content-Security-Policy', CONSOLE_CSP);
+          res.setHeader('X-Content-Type-Options', 'nosniff');
+        },
+      }),
+    );
+  }
   app.use(errorMiddleware(deps.log));
   return app;
 }

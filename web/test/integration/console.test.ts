@@ -10,7 +10,7 @@ import { readCredentials, tempDir, waitFor } from '@sentinel/infra';
 import { connectAsync } from 'mqtt';
 import { bruteForce, connectDevice, connectOnce } from './attacker.ts';
 import { launchBrowser, screenshot, signIn, waitLive } from './browser.ts';
-import { consoleUrl } from './serve.ts';
+import { consoleUrl, ensureBuilt } from './serve.ts';
 import { createToken, startStack } from './stack.ts';
 import type { Stack } from './stack.ts';
 
@@ -25,17 +25,15 @@ describe('the analyst console against the running stack', () => {
   const t = tempDir('sentinel-web-chromium-');
   let stack: Stack;
   let url: string;
-  let served: { close(): Promise<void> } | undefined;
   let ctx: BrowserContext;
   const tokens = { analyst: '', responder: '', auditor: '' };
   let analyst: Page;
   let incidentHash = '';
 
   beforeAll(async () => {
+    await ensureBuilt();
     stack = await startStack();
-    const c = await consoleUrl(stack);
-    served = c;
-    url = c.url;
+    url = await consoleUrl(stack);
     tokens.analyst = await createToken(stack, 'ana', 'analyst');
     tokens.responder = await createToken(stack, 'rita', 'responder');
     tokens.auditor = await createToken(stack, 'audrey', 'auditor');
@@ -44,7 +42,6 @@ describe('the analyst console against the running stack', () => {
 
   afterAll(async () => {
     await ctx?.close().catch(() => undefined);
-    await served?.close().catch(() => undefined);
     await stack?.stop();
     t.cleanup();
   }, 60_000);
