@@ -42,13 +42,27 @@ export function BansPage() {
         <h1>Penalty box</h1>
       </div>
       <BanForm allowed={allowed} onDone={list.reload} />
-      <div className="tabs" role="tablist" aria-label="Bans">
+      <div
+        className="tabs"
+        role="tablist"
+        aria-label="Bans"
+        onKeyDown={(e) => {
+          // arrow keys move between the two tabs, as in every tablist
+          if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
+          const next = tab === 'active' ? 'past' : 'active';
+          setTab(next);
+          document.getElementById(`bans-tab-${next}`)?.focus();
+        }}
+      >
         {(['active', 'past'] as const).map((t) => (
           <button
             key={t}
+            id={`bans-tab-${t}`}
             type="button"
             role="tab"
             aria-selected={tab === t}
+            aria-controls="bans-panel"
+            tabIndex={tab === t ? 0 : -1}
             className={`tab ${tab === t ? 'active' : ''}`}
             onClick={() => setTab(t)}
           >
@@ -57,7 +71,7 @@ export function BansPage() {
         ))}
       </div>
       <ActionError error={lift.error} />
-      <div role="tabpanel" className="table-wrap reserve">
+      <div role="tabpanel" id="bans-panel" aria-labelledby={`bans-tab-${tab}`} className="table-wrap reserve">
         <Load data={list.data} error={list.error} reload={list.reload}>
           {(d) => (
             <BansTable

@@ -413,3 +413,36 @@ describe('an identity already in the penalty box', () => {
     expect(screen.getByTestId('banned-now').textContent).toBe('yes');
   });
 });
+
+describe('penalty box', () => {
+  it('switches between active and past bans with the arrow keys and asks the api for each', async () => {
+    const api = new FakeApi().on('GET', /^\/bans$/, (r) => ({
+      body: {
+        items: r.url.includes('state=past')
+          ? [
+              {
+                id: 'd1',
+                ts: 1,
+                action: 'unban',
+                scope: 'ip',
+                value: '10.0.0.9',
+                durationS: 0,
+                until: 0,
+                origin: 'manual',
+                reason: 'done',
+              },
+            ]
+          : [],
+      },
+    }));
+    signedIn('analyst', '#/bans', api);
+    expect(await screen.findByText('No bans.')).toBeTruthy();
+    const active = screen.getByRole('tab', { name: 'Active' });
+    fireEvent.keyDown(active, { key: 'ArrowRight' });
+    expect(screen.getByRole('tab', { name: 'Past decisions' }).getAttribute('aria-selected')).toBe('true');
+    expect(await screen.findByText('10.0.0.9')).toBeTruthy();
+    expect(api.requests.some((q) => q.url.includes('state=past'))).toBe(true);
+    // an analyst sees the ban form, disabled
+    expect(screen.getByRole('button', { name: 'Ban' })).toHaveProperty('disabled', true);
+  });
+});
