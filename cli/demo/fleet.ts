@@ -52,7 +52,8 @@ export class Fleet {
       );
       offset += devices.length;
       const child = fork(WORKER, [], {
-        execArgv: ['--import', 'tsx'],
+        // tsx resolved from here, not from the working directory, which may be anywhere
+        execArgv: ['--import', import.meta.resolve('tsx')],
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       const w = { child, last: undefined as FleetReport | undefined };

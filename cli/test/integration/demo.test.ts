@@ -1,0 +1,118 @@
+// The fleet demo and the attack scenarios as an operator runs them: `sentinel demo --keep` on free ports,
+// then `sentinel inject` against it, both as real processes.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { getFreePort, tempDir, waitFor } from '@sentinel/infra';
+import { schemaLeaves } from '@sentinel/ingest';
+import { sentinelConfigSchema } from '../../config.ts';
+
+const bin = fileURLToPath(new URL('../../../bin/sentinel.mjs', import.meta.url));
+
+/** Every `*port` setting moved to a free port (see up.test.ts). */
+async function freePortConfig(dataDir: string): Promise<Record<string, unknown>> {
+  const defaults = sentinelConfigSchema.parse({}) as Record<string, unknown>;
+  const yaml: Record<string, unknown> = { dataDir };
+  const ports = new Map<string, number>();
+  for (const leaf of schemaLeaves(sentinelConfigSchema)) {
+    const key = leaf.path[leaf.path.length - 1] ?? '';
+    if (leaf.kind !== 'number' || !/port$/i.test(key)) continue;
+    let v: unknown = defaults;
+    for (const k of leaf.path) v = (v as Record<string, unknown> | undefined)?.[k];
+    if (typeof v !== 'number' || v === 0) continue;
+    const port = await getFreePort();
+    ports.set(leaf.path.join('.'), port);
+    let o = yaml;
+    for (const k of leaf.path.slice(0, -1)) o = (o[k] ??= {}) as Record<string, unknown>;
+    o[key] = port;
+  }
+  yaml.nats = { servers: [`nats://127.0.0.1:${ports.get('stack.natsPort')}`] };
+  return yaml;
+}
+
+function run(args: string[], cwd: string): { child: ChildProcess; out: () => string } {
+  let out = '';
+  const child = spawn(process.execPath, [bin, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  return { child, out: () => out };
+}
+
+describe('sentinel demo and sentinel inject', () => {
+  const t = tempDir('sentinel-demo-');
+  let demo: ReturnType<typeof run>;
+  let file: string;
+
+  beforeAll(async () => {
+    file = join(t.dir, 'sentinel.yaml');
+    writeFileSync(file, stringify(await freePortConfig(join(t.dir, 'state'))));
+    demo = run(
+      ['--config', file, 'demo', '--devices', '200', '--duration', '10', '--per-process', '100', '--keep'],
+      t.dir,
+    );
+    await waitFor(
+      'the demo summary',
+      () => demo.out().includes('keeps running') || demo.child.exitCode !== null,
+      {
+        timeoutMs: 240_000,
+        intervalMs: 250,
+      },
+    );
+  }, 300_000);
+
+  afterAll(async () => {
+    if (demo.child.exitCode === null) {
+      demo.child.kill('SIGINT');
+      await new Promise((r) => demo.child.once('exit', r));
+    }
+    t.cleanup();
+  }, 120_000);
+
+  it('every device subscribes through the enforcement node and gets only its own alerts', () => {
+    const out = demo.out();
+    expect(demo.child.exitCode, out).toBeNull();
+    expect(out).toMatch(/devices subscribed {2}200 \/ 200/);
+    expect(out).toMatch(/misrouted alerts {4}0\n/);
+    const sent = Number(/alerts sent {9}(\d+)/.exec(out)?.[1]);
+    const delivered = Number(/alerts delivered {4}(\d+)/.exec(out)?.[1]);
+    expect(sent).toBeGreaterThan(3000);
+    expect(delivered).toBe(sent);
+    expect(out).toMatch(/delivery latency {4}P50 [\d.]+ ms {3}P95 [\d.]+ ms {3}P99 [\d.]+ ms/);
+    expect(out).toMatch(new RegExp(`SENTINEL_ALERTS holds ${sent} messages`));
+  });
+
+  it('sentinel inject shows every scenario detected, with its MITRE technique and the ban', async () => {
+    const inject = run(['--config', file, 'inject'], t.dir);
+    const code = await new Promise<number | null>((r) => inject.child.once('exit', r));
+    const out = inject.out();
+    expect(out, out).toContain('7/7 scenarios detected');
+    expect(code).toBe(0);
+    for (const technique of ['T1110', 'T0814', 'T1190', 'T1499', 'T1027', 'T0846', 'T0859']) {
+      expect(out).toContain(` ${technique} `);
+    }
+    expect(out).toMatch(/then {7}next CONNECT with the right password: refused \(CONNACK 5\)/);
+    expect(out).toMatch(/ban {8}ip 127\.66\.\d+\.\d+ for \d+ s/);
+  }, 240_000);
+
+  it('stops the whole stack on Ctrl-C and prints the summary as JSON', async () => {
+    demo.child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => demo.child.once('exit', r));
+    const json = demo
+      .out()
+      .split('\n')
+      .find((l) => l.startsWith('{"devices"'));
+    expect(json).toBeDefined();
+    expect(JSON.parse(json as string)).toMatchObject({
+      devices: 200,
+      connected: 200,
+      misrouted: 0,
+      missing: 0,
+    });
+    expect(code).toBe(0);
+    expect(demo.out()).toContain('stopping nats-server');
+  }, 120_000);
+});
