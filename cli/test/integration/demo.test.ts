@@ -7,32 +7,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { getFreePort, tempDir, waitFor } from '@sentinel/infra';
-import { schemaLeaves } from '@sentinel/ingest';
-import { sentinelConfigSchema } from '../../config.ts';
+import { tempDir, waitFor } from '@sentinel/infra';
+import { freePortConfig } from '../../free-ports.ts';
 
 const bin = fileURLToPath(new URL('../../../bin/sentinel.mjs', import.meta.url));
-
-/** Every `*port` setting moved to a free port (see up.test.ts). */
-async function freePortConfig(dataDir: string): Promise<Record<string, unknown>> {
-  const defaults = sentinelConfigSchema.parse({}) as Record<string, unknown>;
-  const yaml: Record<string, unknown> = { dataDir };
-  const ports = new Map<string, number>();
-  for (const leaf of schemaLeaves(sentinelConfigSchema)) {
-    const key = leaf.path[leaf.path.length - 1] ?? '';
-    if (leaf.kind !== 'number' || !/port$/i.test(key)) continue;
-    let v: unknown = defaults;
-    for (const k of leaf.path) v = (v as Record<string, unknown> | undefined)?.[k];
-    if (typeof v !== 'number' || v === 0) continue;
-    const port = await getFreePort();
-    ports.set(leaf.path.join('.'), port);
-    let o = yaml;
-    for (const k of leaf.path.slice(0, -1)) o = (o[k] ??= {}) as Record<string, unknown>;
-    o[key] = port;
-  }
-  yaml.nats = { servers: [`nats://127.0.0.1:${ports.get('stack.natsPort')}`] };
-  return yaml;
-}
 
 function run(args: string[], cwd: string): { child: ChildProcess; out: () => string } {
   let out = '';
@@ -49,7 +27,7 @@ describe('sentinel demo and sentinel inject', () => {
 
   beforeAll(async () => {
     file = join(t.dir, 'sentinel.yaml');
-    writeFileSync(file, stringify(await freePortConfig(join(t.dir, 'state'))));
+    writeFileSync(file, stringify((await freePortConfig(join(t.dir, 'state'))).yaml));
     demo = run(
       ['--config', file, 'demo', '--devices', '200', '--duration', '10', '--per-process', '100', '--keep'],
       t.dir,

@@ -8,35 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { connectNats, natsConfigSchema, schemaLeaves, STREAMS } from '@sentinel/ingest';
-import { getFreePort, isListening, natsHealthy, tempDir, waitFor } from '@sentinel/infra';
-import { sentinelConfigSchema } from '../../config.ts';
+import { connectNats, natsConfigSchema, STREAMS } from '@sentinel/ingest';
+import { isListening, natsHealthy, tempDir, waitFor } from '@sentinel/infra';
+import { freePortConfig } from '../../free-ports.ts';
 
 const bin = fileURLToPath(new URL('../../../bin/sentinel.mjs', import.meta.url));
-
-/** A config that moves every `*port` / `*Port` setting to a free port, so the test never meets a taken one. */
-async function freePortConfig(
-  dataDir: string,
-): Promise<{ yaml: Record<string, unknown>; ports: Map<string, number> }> {
-  const defaults = sentinelConfigSchema.parse({}) as Record<string, unknown>;
-  const yaml: Record<string, unknown> = { dataDir };
-  const ports = new Map<string, number>();
-  for (const leaf of schemaLeaves(sentinelConfigSchema)) {
-    const key = leaf.path[leaf.path.length - 1] ?? '';
-    if (leaf.kind !== 'number' || !/port$/i.test(key)) continue;
-    let v: unknown = defaults;
-    for (const k of leaf.path) v = (v as Record<string, unknown> | undefined)?.[k];
-    if (typeof v !== 'number' || v === 0) continue;
-    const port = await getFreePort();
-    ports.set(leaf.path.join('.'), port);
-    let o = yaml;
-    for (const k of leaf.path.slice(0, -1)) o = (o[k] ??= {}) as Record<string, unknown>;
-    o[key] = port;
-  }
-  const natsPort = ports.get('stack.natsPort');
-  yaml.nats = { servers: [`nats://127.0.0.1:${natsPort}`] };
-  return { yaml, ports };
-}
 
 describe('sentinel up', () => {
   const t = tempDir('sentinel-up-');
