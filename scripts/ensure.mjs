@@ -8,7 +8,7 @@
 // exactly what to install and stops.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -95,5 +95,30 @@ function ensureSystem() {
   }
 }
 
+/** The newest modification time under a folder (files only), 0 when it does not exist. */
+function newest(dir) {
+  if (!existsSync(dir)) return 0;
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** The api serves the console from web/dist: build it when it is missing or older than its sources. */
+function ensureConsole() {
+  const web = join(root, 'web');
+  const built = join(web, 'dist', 'index.html');
+  const stale = !existsSync(built) || newest(join(web, 'src')) > statSync(built).mtimeMs;
+  if (!stale) return;
+  log('building the analyst console (web/dist) ...');
+  const code = run('npm', ['run', 'build', '-w', 'web']);
+  if (code !== 0) {
+    log('building the console failed; see above. The api still runs, without the console at /.');
+  }
+}
+
 ensureNpm();
 ensureSystem();
+if (purpose === 'start' || purpose === 'demo') ensureConsole();

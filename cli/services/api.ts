@@ -19,6 +19,7 @@ export const apiService: StackService = {
       log: ctx.log.child({ component: 'api' }),
     });
     const endpoints = [
+      { label: 'Console', url: `${api.url}/`, note: 'sign in with an API token' },
       { label: 'API', url: `${api.url}/api/v1`, note: `OpenAPI ${api.url}/api/v1/openapi.json` },
       { label: 'Metrics', url: `${api.url}/metrics` },
     ];
