@@ -16,20 +16,34 @@ const devices = Number(process.env.SENTINEL_BENCH_DEVICES ?? 10_000);
 const rate = Number(process.env.SENTINEL_BENCH_RATE ?? 600);
 const seconds = Number(process.env.SENTINEL_BENCH_SECONDS ?? 60);
 
-const t = tempDir('sentinel-bench-demo-');
-try {
-  const { yaml } = await freePortConfig(join(t.dir, 'state'));
-  const config = parseConfig(sentinelConfigSchema, { yamlText: stringify(yaml), yamlName: 'bench config' });
-  progress(SUITE, `${devices} devices, ${rate} alerts/s for ${seconds} s, stack on free ports`);
-  const r = await runDemo(config, {
-    devices,
-    durationS: seconds,
-    rate,
-    perProcess: 5000,
-    keep: false,
-    attach: false,
-    log: (line) => progress(SUITE, line),
-  });
+async function once(direct: boolean) {
+  const t = tempDir('sentinel-bench-demo-');
+  try {
+    const { yaml } = await freePortConfig(join(t.dir, 'state'));
+    const config = parseConfig(sentinelConfigSchema, { yamlText: stringify(yaml), yamlName: 'bench config' });
+    progress(
+      SUITE,
+      `${devices} devices ${direct ? 'straight to the core broker' : 'through the enforcement node'}, ${rate} alerts/s for ${seconds} s`,
+    );
+    return await runDemo(config, {
+      devices,
+      durationS: seconds,
+      rate,
+      perProcess: 5000,
+      keep: false,
+      attach: false,
+      direct,
+      log: (line) => progress(SUITE, line),
+    });
+  } finally {
+    t.cleanup();
+  }
+}
+
+// The peer first: the same fleet and alerts with no enforcement node, so the ratio is from one run.
+const peer = await once(true);
+const r = await once(false);
+{
   metric(SUITE, 'devices_subscribed', r.connected, 'devices');
   metric(SUITE, 'ramp_up_s', r.rampUpS, 's');
   metric(SUITE, 'alerts_per_s', r.ratePerS, 'alerts/s');
@@ -38,6 +52,7 @@ try {
   metric(SUITE, 'alert_delivery_p95_ms', r.p95, 'ms');
   metric(SUITE, 'alert_delivery_p99_ms', r.p99, 'ms');
   metric(SUITE, 'misrouted_alerts', r.misrouted, 'alerts');
-} finally {
-  t.cleanup();
+  metric(SUITE, 'alert_delivery_p50_ms_direct', peer.p50, 'ms');
+  metric(SUITE, 'alert_delivery_p99_ms_direct', peer.p99, 'ms');
+  metric(SUITE, 'misrouted_alerts_direct', peer.misrouted, 'alerts');
 }

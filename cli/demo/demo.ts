@@ -31,6 +31,8 @@ export interface DemoOptions {
   keep: boolean;
   /** Use a stack that is already running (`sentinel up`) instead of starting one. */
   attach: boolean;
+  /** Connect the devices straight to the core broker, bypassing the enforcement node (the peer run). */
+  direct?: boolean;
   /** Ctrl-C: stop the traffic early, print the summary, and stop the stack cleanly. */
   signal?: AbortSignal;
   log: (line: string) => void;
