@@ -116,6 +116,9 @@ export class DetectionEngine {
     if (inc && ev.ts - inc.lastSeen <= rule.window * 1000) {
       if (restoring && ev.ts <= inc.lastSeen) return;
       inc.count += 1;
+      // Redelivery after a crash can hand events over out of time order: first and last seen are the
+      // earliest and latest event times, whatever order they arrived in.
+      inc.firstSeen = Math.min(inc.firstSeen, ev.ts);
       inc.lastSeen = Math.max(inc.lastSeen, ev.ts);
       if (inc.eventIds.length < SAMPLE) inc.eventIds.push(ev.id);
       inc.severity = escalatedSeverity(rule, inc.count);
@@ -125,13 +128,21 @@ export class DetectionEngine {
     }
     if (!holds) return;
     const window = group.state.window();
+    // Derived from the earliest event of the window, not from the one that happened to arrive last, so a
+    // replay in another order (redelivery after a crash, a rebuild) names the incident the same.
+    let earliest: Hit = hit;
+    let latest = ev.ts;
+    for (const h of window) {
+      if (h.ts < earliest.ts || (h.ts === earliest.ts && h.id < earliest.id)) earliest = h;
+      if (h.ts > latest) latest = h.ts;
+    }
     const created: IncidentState = {
-      incidentId: stableUlid(ev.ts, `${rule.id}|${rule.groupBy}|${value}|${ev.id}`),
+      incidentId: stableUlid(earliest.ts, `${rule.id}|${rule.groupBy}|${value}|${earliest.id}`),
       rule,
       scope: rule.groupBy,
       value,
-      firstSeen: window[0]?.ts ?? ev.ts,
-      lastSeen: ev.ts,
+      firstSeen: earliest.ts,
+      lastSeen: latest,
       count: window.length,
       eventIds: window.slice(0, SAMPLE).map((h) => h.id),
       severity: escalatedSeverity(rule, window.length),
