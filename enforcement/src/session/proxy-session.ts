@@ -377,6 +377,20 @@ export class ProxySession implements LiveSession {
   }
 
   private onConnack(frame: Frame): void {
+    // A broker that speaks only 3.1.1 (nats-server 2.9's MQTT) answers a 5.0 CONNECT with a 3.1.1 CONNACK
+    // refusing the level: four bytes, where a 5.0 CONNACK has at least five (its properties length). Tell
+    // the device in its own version, 0x84 Unsupported Protocol Version, instead of dropping it.
+    if (this.version === 5 && !this.upAccepted && frame.raw.length === 4) {
+      this.host.pipeline.emit(this, {
+        reason: 'connect.upstream_unavailable',
+        mqtt: { packetType: 'connect' },
+        message:
+          'the upstream broker does not speak MQTT 5.0: connect with MQTT 3.1.1, or put an MQTT 5 broker upstream',
+      });
+      this.device.end(encodeConnack(5, 0x84));
+      this.teardown();
+      return;
+    }
     const p = this.upstreamPacket<ConnackPacket>(frame);
     if (!p) return;
     const code = p.reasonCode ?? p.returnCode ?? 0;
