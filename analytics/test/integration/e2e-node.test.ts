@@ -3,13 +3,17 @@
 // SENTINEL_EVENTS; analytics raises the T1110 incident, counts the strikes and puts the ban into the KV
 // bucket; the node follows the bucket and refuses the attacker's next CONNECT with CONNACK 0x05, even
 // with the right password, while other addresses still get in.
-import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
-import mqtt from 'mqtt';
 import type { IClientOptions } from 'mqtt';
 import { banKey, publisherConfigSchema } from '@sentinel/ingest';
 import type { BanDecisionV1 } from '@sentinel/ingest';
-import { authServiceConfigSchema, startAuthService, startMariadb, waitFor } from '@sentinel/infra';
+import {
+  authServiceConfigSchema,
+  connackCode,
+  startAuthService,
+  startMariadb,
+  waitFor,
+} from '@sentinel/infra';
 import type { AuthService, Mariadb } from '@sentinel/infra';
 import { enforcementConfigSchema, startEnforcementService } from '@sentinel/enforcement';
 import type { EnforcementService } from '@sentinel/enforcement';
@@ -24,24 +28,7 @@ const ATTACKER = '127.0.0.66';
 
 /** CONNECT from a chosen loopback address; resolves with the CONNACK return code (0 = accepted). */
 function connackFrom(localAddress: string, port: number, opts: IClientOptions): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const c = new mqtt.MqttClient(() => netConnect({ port, host: '127.0.0.1', localAddress }), {
-      reconnectPeriod: 0,
-      connectTimeout: 5000,
-      protocolVersion: 4,
-      ...opts,
-    });
-    c.once('connect', () => {
-      c.end(true);
-      resolve(0);
-    });
-    c.once('error', (err) => {
-      c.end(true);
-      const code = (err as { code?: unknown }).code;
-      if (typeof code === 'number') resolve(code);
-      else reject(err);
-    });
-  });
+  return connackCode({ port, from: localAddress, connectTimeout: 5000, ...opts });
 }
 
 let kit: Kit | undefined;

@@ -5,6 +5,7 @@ import mqtt from 'mqtt';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
+import { connectDevice } from '@sentinel/infra';
 import { STREAMS } from '@sentinel/ingest';
 import type { DecisionEventV1 } from '@sentinel/ingest';
 import { enforcementConfigSchema } from '../../src/config.ts';
@@ -191,18 +192,5 @@ export async function followEvents(
 
 /** An mqtt.js client whose TCP connection leaves from `localAddress` (another loopback address). */
 export function connectFrom(localAddress: string, port: number, opts: IClientOptions): Promise<MqttClient> {
-  return new Promise((resolve, reject) => {
-    const c = new mqtt.MqttClient(() => netConnect({ port, host: '127.0.0.1', localAddress }), {
-      reconnectPeriod: 0,
-      connectTimeout: 5000,
-      protocolVersion: 4,
-      ...opts,
-    });
-    c.once('connect', () => resolve(c));
-    c.once('error', (err) => {
-      c.end(true);
-      reject(err);
-    });
-    c.once('close', () => reject(new Error('closed before CONNACK')));
-  });
+  return connectDevice({ port, from: localAddress, connectTimeout: 5000, ...opts });
 }

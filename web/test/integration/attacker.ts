@@ -1,8 +1,7 @@
 // A real MQTT client (mqtt.js) connecting to the enforcement node from a chosen loopback address, so the
 // attacker has an IP of its own (127.0.0.0/8 is all local) and a ban on it touches nobody else.
-import { createConnection } from 'node:net';
-import { MqttClient } from 'mqtt';
-import type { IClientOptions } from 'mqtt';
+import { connectDevice as connectDeviceFrom, createDevice } from '@sentinel/infra';
+import type { IClientOptions, MqttClient } from 'mqtt';
 
 export interface ConnectResult {
   /** CONNACK return code (3.1.1) or reason code (5.0); 0 = accepted */
@@ -12,8 +11,9 @@ export interface ConnectResult {
 /** One CONNECT from `from` to the node; resolves with the CONNACK code (or -1 if the socket just closed). */
 export function connectOnce(port: number, from: string, opts: IClientOptions): Promise<ConnectResult> {
   return new Promise((resolve) => {
-    const client = new MqttClient(() => createConnection({ host: '127.0.0.1', port, localAddress: from }), {
-      protocol: 'mqtt',
+    const client = createDevice({
+      port,
+      from,
       protocolVersion: 5,
       reconnectPeriod: 0,
       connectTimeout: 5000,
@@ -39,22 +39,14 @@ export function connectOnce(port: number, from: string, opts: IClientOptions): P
 
 /** A connected device (the CONNECT must be accepted), for publishing. */
 export function connectDevice(port: number, from: string, opts: IClientOptions): Promise<MqttClient> {
-  return new Promise((resolve, reject) => {
-    const client = new MqttClient(() => createConnection({ host: '127.0.0.1', port, localAddress: from }), {
-      protocol: 'mqtt',
-      protocolVersion: 5,
-      reconnectPeriod: 0,
-      connectTimeout: 5000,
-      keepalive: 30,
-      clean: true,
-      ...opts,
-    });
-    client.once('connect', () => resolve(client));
-    client.once('error', (e) => {
-      client.end(true);
-      reject(e);
-    });
-    client.once('close', () => reject(new Error('the node closed the connection before CONNACK')));
+  return connectDeviceFrom({
+    port,
+    from,
+    protocolVersion: 5,
+    connectTimeout: 5000,
+    keepalive: 30,
+    clean: true,
+    ...opts,
   });
 }
 
