@@ -8,6 +8,7 @@
 // (3) every count is uniqExact over the event id (the minute views keep uniqExact states), so even an
 // unmerged duplicate is never counted twice.
 import type { ConsumedRecord, DecisionEventV1 } from '@sentinel/ingest';
+import { MINUTE_VIEWS } from '../schema/migrations.ts';
 import type { Store } from '../store/store.ts';
 import { eventRow } from './rows.ts';
 import type { EventRow } from './rows.ts';
@@ -31,17 +32,28 @@ export class EventWriter {
     const fresh = [...unique.values()].filter((r) => !stored.has(r.value.id));
     const rows: EventRow[] = fresh.map((r) => eventRow(r.value, r.seq));
     await this.store.insert('events_v1', rows);
+    if (stored.size > 0) await this.refeedViews([...unique.values()].filter((r) => stored.has(r.value.id)));
     return { fresh, duplicates: batch.length - fresh.length };
+  }
+
+  /**
+   * A crash between the insert into events_v1 and the minute views' inserts leaves events stored but not
+   * counted: feed the views again from the stored rows (their uniqExact states make a second feed harmless).
+   */
+  private async refeedViews(records: readonly ConsumedRecord<DecisionEventV1>[]): Promise<void> {
+    const { from, to } = span(records.map((r) => r.value));
+    const ids = records.map((r) => r.value.id);
+    const source = `(SELECT * FROM events_v1 FINAL
+       WHERE ts >= fromUnixTimestamp64Milli({from:Int64}) AND ts <= fromUnixTimestamp64Milli({to:Int64})
+         AND id IN {ids:Array(String)})`;
+    for (const [table, select] of Object.entries(MINUTE_VIEWS)) {
+      await this.store.exec(`INSERT INTO ${table} ${select(source)}`, { from, to, ids });
+    }
   }
 
   /** Ids of these events already in events_v1; the time range keeps the lookup on a few granules. */
   private async storedIds(events: readonly DecisionEventV1[]): Promise<Set<string>> {
-    let from = Infinity;
-    let to = -Infinity;
-    for (const e of events) {
-      if (e.ts < from) from = e.ts;
-      if (e.ts > to) to = e.ts;
-    }
+    const { from, to } = span(events);
     const rows = await this.store.query<{ id: string }>(
       `SELECT id FROM events_v1
        WHERE ts >= fromUnixTimestamp64Milli({from:Int64}) AND ts <= fromUnixTimestamp64Milli({to:Int64})
@@ -50,4 +62,14 @@ export class EventWriter {
     );
     return new Set(rows.map((r) => r.id));
   }
+}
+
+function span(events: readonly DecisionEventV1[]): { from: number; to: number } {
+  let from = Infinity;
+  let to = -Infinity;
+  for (const e of events) {
+    if (e.ts < from) from = e.ts;
+    if (e.ts > to) to = e.ts;
+  }
+  return { from, to };
 }

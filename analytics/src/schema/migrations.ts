@@ -15,6 +15,28 @@ export interface Migration {
 const IDENTITIES =
   "arrayFilter(x -> x.2 != '', [('ip', ip), ('client_id', client_id), ('username', username), ('cert_fingerprint', cert_fingerprint)])";
 
+/**
+ * The SELECT of each per-minute view, over a source of events_v1 rows. The migrations create the views
+ * from these; the writer runs them again over stored rows of a redelivered batch, because a crash between
+ * the insert into events_v1 and the views' inserts leaves the rows stored but not counted. The views keep
+ * uniqExact states of the event id, so feeding an event twice counts it once.
+ */
+export const MINUTE_VIEWS = {
+  identity_minute_v1: (
+    source: string,
+  ): string => `SELECT ident.1 AS scope, ident.2 AS identity, toStartOfMinute(ts) AS minute, kind, decision, severity,
+        uniqExactState(cityHash64(id)) AS events
+      FROM ${source} ARRAY JOIN ${IDENTITIES} AS ident
+      GROUP BY scope, identity, minute, kind, decision, severity`,
+  strikes_minute_v1: (
+    source: string,
+  ): string => `SELECT ident.1 AS scope, ident.2 AS identity, toStartOfMinute(ts) AS minute, severity,
+        uniqExactState(cityHash64(id)) AS strikes
+      FROM ${source} ARRAY JOIN ${IDENTITIES} AS ident
+      WHERE decision != 'allow' AND severity > 0
+      GROUP BY scope, identity, minute, severity`,
+} as const;
+
 export const MIGRATIONS: Migration[] = [
   {
     version: 1,
@@ -68,10 +90,7 @@ export const MIGRATIONS: Migration[] = [
       ORDER BY (scope, identity, minute, kind, decision, severity)
       TTL minute + toIntervalDay(30)`,
       `CREATE MATERIALIZED VIEW IF NOT EXISTS identity_minute_mv TO identity_minute_v1 AS
-      SELECT ident.1 AS scope, ident.2 AS identity, toStartOfMinute(ts) AS minute, kind, decision, severity,
-        uniqExactState(cityHash64(id)) AS events
-      FROM events_v1 ARRAY JOIN ${IDENTITIES} AS ident
-      GROUP BY scope, identity, minute, kind, decision, severity`,
+      ${MINUTE_VIEWS.identity_minute_v1('events_v1')}`,
       `CREATE TABLE IF NOT EXISTS strikes_minute_v1 (
         scope LowCardinality(String),
         identity String,
@@ -83,11 +102,7 @@ export const MIGRATIONS: Migration[] = [
       ORDER BY (scope, identity, minute, severity)
       TTL minute + toIntervalDay(30)`,
       `CREATE MATERIALIZED VIEW IF NOT EXISTS strikes_minute_mv TO strikes_minute_v1 AS
-      SELECT ident.1 AS scope, ident.2 AS identity, toStartOfMinute(ts) AS minute, severity,
-        uniqExactState(cityHash64(id)) AS strikes
-      FROM events_v1 ARRAY JOIN ${IDENTITIES} AS ident
-      WHERE decision != 'allow' AND severity > 0
-      GROUP BY scope, identity, minute, severity`,
+      ${MINUTE_VIEWS.strikes_minute_v1('events_v1')}`,
     ],
   },
   {
