@@ -18,10 +18,18 @@ export const stackConfigSchema = z
     natsPort: port.default(4222),
     /** nats-server monitoring port (/healthz, /varz). */
     natsMonitorPort: port.default(8222),
-    /** MQTT listener of nats-server: the core broker behind the enforcement nodes. */
+    /** MQTT port of the core broker behind the enforcement nodes. */
     coreMqttPort: port.default(1884),
+    /**
+     * The core broker: `nats` is nats-server's own MQTT listener (one process for events and MQTT);
+     * `mosquitto` runs Mosquitto on `coreMqttPort` instead (QoS 1 delivery that scales with sessions;
+     * nats-server 2.9's MQTT QoS 1 costs grow with the number of subscribed sessions, see docs/benchmarks.md).
+     */
+    coreBroker: z.enum(['nats', 'mosquitto']).default('nats'),
     /** nats-server binary. */
     natsBinary: z.string().default('nats-server'),
+    /** Mosquitto binary, when `coreBroker` is `mosquitto`. */
+    mosquittoBinary: z.string().default('mosquitto'),
   })
   .strict()
   .prefault({});

@@ -13,6 +13,7 @@ import { registerExport } from './commands/export.ts';
 import { analyticsService } from './services/analytics.ts';
 import { apiService } from './services/api.ts';
 import { authServiceService } from './services/auth-service.ts';
+import { coreBrokerService } from './services/core-broker.ts';
 import { enforcementService } from './services/enforcement.ts';
 import { exportService } from './services/export.ts';
 import { mariadbService } from './services/mariadb.ts';
@@ -41,6 +42,7 @@ export const commands: RegisterCommand[] = [
 /** Services of `sentinel up`, in start order. */
 export const services: StackService[] = [
   natsService,
+  coreBrokerService,
   streamsService,
   analyticsService,
   exportService,

@@ -30,13 +30,14 @@ export interface StackContext {
 }
 
 export const natsService: StackService = {
-  name: 'nats-server (JetStream + MQTT core broker)',
+  name: 'nats-server (JetStream, and the MQTT core broker unless stack.coreBroker says otherwise)',
   async start(ctx) {
     const s = ctx.config.stack;
+    const mqtt = s.coreBroker === 'nats';
     for (const [what, port] of [
       ['NATS client', s.natsPort],
       ['NATS monitoring', s.natsMonitorPort],
-      ['core MQTT', s.coreMqttPort],
+      ...(mqtt ? [['core MQTT', s.coreMqttPort] as const] : []),
     ] as const) {
       if (await isListening(port)) {
         throw new Error(
@@ -48,7 +49,7 @@ export const natsService: StackService = {
       dir: join(ctx.dataDir, 'nats'),
       port: s.natsPort,
       monitorPort: s.natsMonitorPort,
-      mqttPort: s.coreMqttPort,
+      mqttPort: mqtt ? s.coreMqttPort : 0, // 0: no MQTT listener
       restart: true,
       binary: s.natsBinary,
     });
@@ -59,7 +60,9 @@ export const natsService: StackService = {
     return {
       endpoints: [
         { label: 'NATS', url: server.url, note: `monitoring http://127.0.0.1:${server.monitorPort}` },
-        { label: 'Core broker', url: `mqtt://127.0.0.1:${server.mqttPort}`, note: 'nats-server MQTT' },
+        ...(mqtt
+          ? [{ label: 'Core broker', url: `mqtt://127.0.0.1:${s.coreMqttPort}`, note: 'nats-server MQTT' }]
+          : []),
       ],
       stop: () => server.stop(),
     };

@@ -11,6 +11,12 @@ function positiveInt(what: string) {
   };
 }
 
+function coreBroker(v: string): 'nats' | 'mosquitto' {
+  if (v !== 'nats' && v !== 'mosquitto')
+    throw new Error(`--core-broker must be nats or mosquitto, got ${JSON.stringify(v)}`);
+  return v;
+}
+
 export const registerDemo: RegisterCommand = (program, ctx) => {
   program
     .command('demo')
@@ -23,6 +29,11 @@ export const registerDemo: RegisterCommand = (program, ctx) => {
     .option('--per-process <n>', 'devices per fleet process (file limit)', positiveInt('--per-process'), 5000)
     .option('--keep', 'keep running after the summary (for sentinel inject) until Ctrl-C', false)
     .option('--attach', 'use the stack `sentinel up` already runs instead of starting one', false)
+    .option(
+      '--core-broker <broker>',
+      'core broker: mosquitto (default; QoS 1 delivery that scales to many sessions) or nats (nats-server MQTT); with --attach, stack.coreBroker',
+      coreBroker,
+    )
     .action(
       async (o: {
         devices: number;
@@ -31,6 +42,7 @@ export const registerDemo: RegisterCommand = (program, ctx) => {
         perProcess: number;
         keep: boolean;
         attach: boolean;
+        coreBroker?: 'nats' | 'mosquitto';
       }) => {
         const stop = new AbortController();
         const onSignal = (): void => {
@@ -47,6 +59,8 @@ export const registerDemo: RegisterCommand = (program, ctx) => {
           perProcess: o.perProcess,
           keep: o.keep,
           attach: o.attach,
+          // A running stack has the core broker it was started with.
+          ...(o.attach ? {} : { coreBroker: o.coreBroker ?? 'mosquitto' }),
           log: (line) => process.stderr.write(line + '\n'),
         });
         process.stdout.write(JSON.stringify(r) + '\n');

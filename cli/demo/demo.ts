@@ -2,7 +2,7 @@
 // node and subscribed to their own alert topic, an alert publisher fanning out ~600 alerts/s, and a
 // delivery summary that proves each device got only its own alerts, with latency percentiles.
 import { resolve } from 'node:path';
-import { jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { nanos } from '@nats-io/nats-core';
 import { connectNats } from '@sentinel/ingest';
@@ -11,9 +11,14 @@ import type { SentinelConfig } from '../config.ts';
 import { services } from '../registry.ts';
 import { startStack } from '../stack.ts';
 import { AlertPublisher, Fleet } from './fleet.ts';
+import type { AlertRecorder } from './fleet.ts';
 import type { DeviceCredential } from './protocol.ts';
 
-/** Alert history in the core broker: every alert published on clients/<id>/alerts, kept 72 hours. */
+/**
+ * Alert history in JetStream: every alert for clients/<id>/alerts on `clients.<id>.alerts`, kept 72 hours.
+ * With nats-server as the core broker its MQTT layer puts each alert there; with Mosquitto the alert
+ * publisher records each alert there before sending it.
+ */
 export const ALERTS_STREAM = 'SENTINEL_ALERTS';
 const ALERTS_SUBJECTS = ['clients.*.alerts'];
 /** Devices beyond the fleet that `sentinel inject` plays as attackers with valid credentials. */
@@ -33,6 +38,8 @@ export interface DemoOptions {
   attach: boolean;
   /** Connect the devices straight to the core broker, bypassing the enforcement node (the peer run). */
   direct?: boolean;
+  /** The core broker to run; defaults to `stack.coreBroker` of the configuration. */
+  coreBroker?: SentinelConfig['stack']['coreBroker'];
   /** Ctrl-C: stop the traffic early, print the summary, and stop the stack cleanly. */
   signal?: AbortSignal;
   log: (line: string) => void;
@@ -53,6 +60,9 @@ export interface DemoResult {
   p95: number;
   p99: number;
   historyMessages: number;
+  /** Alerts the history refused (not sent); only with a core broker other than nats-server. */
+  historyFailures: number;
+  coreBroker: SentinelConfig['stack']['coreBroker'];
 }
 
 export function percentile(sorted: number[], p: number): number {
@@ -61,11 +71,27 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 /** The stack the demo runs: enough enforcement workers that no process nears the file limit. */
-export function demoConfig(config: SentinelConfig, devices: number): SentinelConfig {
+export function demoConfig(
+  config: SentinelConfig,
+  devices: number,
+  coreBroker: SentinelConfig['stack']['coreBroker'] = config.stack.coreBroker,
+): SentinelConfig {
   const workers = Math.max(config.enforcement.workers, Math.ceil(devices / 6000));
   // The demo prints its own progress; the components only speak up for warnings.
   const log = { level: config.log.level === 'debug' ? config.log.level : ('warn' as const) };
-  return { ...config, log, enforcement: { ...config.enforcement, workers } };
+  return {
+    ...config,
+    log,
+    stack: { ...config.stack, coreBroker },
+    enforcement: { ...config.enforcement, workers },
+  };
+}
+
+/** Subject of a device's alerts in the history stream (an MQTT topic level becomes a subject token). */
+export function alertSubject(clientId: string): string {
+  if (/[.*>\s]/.test(clientId))
+    throw new Error(`client id ${JSON.stringify(clientId)} cannot be a subject token`);
+  return `clients.${clientId}.alerts`;
 }
 
 export async function ensureAlertsStream(nc: NatsConnection, replicas: number): Promise<void> {
@@ -112,7 +138,7 @@ async function credentials(
 }
 
 export async function runDemo(baseConfig: SentinelConfig, o: DemoOptions): Promise<DemoResult> {
-  const config = demoConfig(baseConfig, o.devices);
+  const config = demoConfig(baseConfig, o.devices, o.coreBroker);
   const stopStack = o.attach ? async () => undefined : await startStack(config, services);
   const nc = await connectNats(config.nats, { component: 'demo' });
   let fleet: Fleet | undefined;
@@ -151,12 +177,18 @@ export async function runDemo(baseConfig: SentinelConfig, o: DemoOptions): Promi
     // Alerts go only to devices that are subscribed: a clean-session device that is not would never get them.
     const subscribedSet = new Set(subscribedIds);
     const coreUrl = `mqtt://127.0.0.1:${config.stack.coreMqttPort}`;
+    const js = jetstream(nc);
+    const record: AlertRecorder | undefined =
+      config.stack.coreBroker === 'nats' ? undefined : (id, payload) => js.publish(alertSubject(id), payload);
     publisher = new AlertPublisher(
       coreUrl,
       devices.filter((d) => subscribedSet.has(d.clientId)),
       o.rate,
+      record,
     );
-    o.log(`publishing ${o.rate} alerts/s to clients/<id>/alerts on the core broker for ${o.durationS} s ...`);
+    o.log(
+      `publishing ${o.rate} alerts/s to clients/<id>/alerts on the core broker (${config.stack.coreBroker}) for ${o.durationS} s ...`,
+    );
     await publisher.start();
     const latencies: number[] = [];
     let delivered = 0;
@@ -202,6 +234,8 @@ export async function runDemo(baseConfig: SentinelConfig, o: DemoOptions): Promi
       p95: percentile(latencies, 95),
       p99: percentile(latencies, 99),
       historyMessages: history,
+      historyFailures: publisher.historyFailures,
+      coreBroker: config.stack.coreBroker,
     };
     printSummary(result, o);
     if (o.keep && !o.signal?.aborted) {
@@ -233,13 +267,13 @@ function printSummary(r: DemoResult, o: DemoOptions): void {
   const pct = r.sent > 0 ? ((100 * r.delivered) / r.sent).toFixed(2) : '0.00';
   const lines = [
     '',
-    `Sentinel demo — ${r.devices} devices, ${o.durationS} s at ${o.rate} alerts/s`,
+    `Sentinel demo — ${r.devices} devices, ${o.durationS} s at ${o.rate} alerts/s, core broker ${r.coreBroker}`,
     `  devices subscribed  ${r.connected} / ${r.devices} (ramp-up ${r.rampUpS.toFixed(1)} s, ${r.failed} failed)`,
     `  alerts sent         ${r.sent} (${r.ratePerS.toFixed(1)}/s)`,
     `  alerts delivered    ${r.delivered} (${pct} %), ${r.missing} missing, ${r.duplicates} duplicates`,
     `  misrouted alerts    ${r.misrouted}`,
     `  delivery latency    P50 ${r.p50.toFixed(2)} ms   P95 ${r.p95.toFixed(2)} ms   P99 ${r.p99.toFixed(2)} ms`,
-    `  alert history       ${ALERTS_STREAM} holds ${r.historyMessages} messages (72 h retention)`,
+    `  alert history       ${ALERTS_STREAM} holds ${r.historyMessages} messages (72 h retention)${r.historyFailures ? `, ${r.historyFailures} refused` : ''}`,
   ];
   for (const l of lines) o.log(l);
 }

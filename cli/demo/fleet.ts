@@ -146,9 +146,20 @@ function addCounts(t: FleetCounts, c: FleetCounts): void {
   t.lastError ||= c.lastError;
 }
 
-/** Publishes alerts with QoS 1 straight to the core broker, round-robin over the devices, at `rate`/s. */
+/**
+ * Where an alert is recorded before it is sent: the JetStream alert history (`clients.<id>.alerts`). With
+ * nats-server as the core broker the MQTT publish itself lands in that stream and no recorder is needed.
+ */
+export type AlertRecorder = (clientId: string, payload: string) => Promise<unknown>;
+
+/**
+ * Publishes alerts with QoS 1 straight to the core broker, round-robin over the devices, at `rate`/s.
+ * With a recorder, each alert is written to the history first and sent once the history acknowledged it.
+ */
 export class AlertPublisher {
   private client: MqttClient | undefined;
+  /** Alerts the history refused: they are not sent, and the demo reports them. */
+  historyFailures = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly seq = new Map<string, number>();
   sent = 0;
@@ -161,6 +172,7 @@ export class AlertPublisher {
     private readonly coreUrl: string,
     private readonly devices: DeviceCredential[],
     private readonly rate: number,
+    private readonly record?: AlertRecorder,
   ) {}
 
   async start(): Promise<void> {
@@ -193,10 +205,24 @@ export class AlertPublisher {
         text: 'maintenance window at 02:00',
       });
       this.sent += 1;
-      client.publish(alertTopic(d.clientId), payload, { qos: 1 }, (err) => {
-        if (!err) this.acked += 1;
-      });
+      if (!this.record) {
+        this.send(client, d.clientId, payload);
+        continue;
+      }
+      this.record(d.clientId, payload).then(
+        () => this.send(client, d.clientId, payload),
+        () => {
+          this.historyFailures += 1;
+          this.acked += 1; // settled: nothing more will come of it
+        },
+      );
     }
+  }
+
+  private send(client: MqttClient, clientId: string, payload: string): void {
+    client.publish(alertTopic(clientId), payload, { qos: 1 }, (err) => {
+      if (!err) this.acked += 1;
+    });
   }
 
   /** Stop publishing and wait (bounded) for the broker to acknowledge what was sent. */

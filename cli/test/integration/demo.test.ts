@@ -60,6 +60,8 @@ describe('sentinel demo and sentinel inject', () => {
     expect(sent).toBeGreaterThan(3000);
     expect(delivered).toBe(sent);
     expect(out).toMatch(/delivery latency {4}P50 [\d.]+ ms {3}P95 [\d.]+ ms {3}P99 [\d.]+ ms/);
+    // The demo's core broker is Mosquitto; the publisher records each alert in JetStream before sending.
+    expect(out).toContain('core broker mosquitto');
     expect(out).toMatch(new RegExp(`SENTINEL_ALERTS holds ${sent} messages`));
   });
 
@@ -91,6 +93,45 @@ describe('sentinel demo and sentinel inject', () => {
       missing: 0,
     });
     expect(code).toBe(0);
+    expect(demo.out()).toContain('stopping core broker');
     expect(demo.out()).toContain('stopping nats-server');
   }, 120_000);
+});
+
+describe('sentinel demo --core-broker nats', () => {
+  it('runs the fleet on nats-server MQTT, whose QoS 1 publishes land in the alert history themselves', async () => {
+    const t = tempDir('sentinel-demo-nats-');
+    try {
+      const file = join(t.dir, 'sentinel.yaml');
+      writeFileSync(file, stringify((await freePortConfig(join(t.dir, 'state'))).yaml));
+      const demo = run(
+        [
+          '--config',
+          file,
+          'demo',
+          '--core-broker',
+          'nats',
+          '--devices',
+          '50',
+          '--duration',
+          '4',
+          '--rate',
+          '200',
+        ],
+        t.dir,
+      );
+      const code = await new Promise<number | null>((r) => demo.child.once('exit', r));
+      const out = demo.out();
+      expect(code, out).toBe(0);
+      expect(out).toContain('core broker nats');
+      expect(out).toMatch(/devices subscribed {2}50 \/ 50/);
+      expect(out).toMatch(/misrouted alerts {4}0\n/);
+      const sent = Number(/alerts sent {9}(\d+)/.exec(out)?.[1]);
+      expect(sent).toBeGreaterThan(600);
+      expect(Number(/alerts delivered {4}(\d+)/.exec(out)?.[1])).toBe(sent);
+      expect(out).toMatch(new RegExp(`SENTINEL_ALERTS holds ${sent} messages`));
+    } finally {
+      t.cleanup();
+    }
+  }, 240_000);
 });
