@@ -1,8 +1,9 @@
 // Topic ACLs. A rule set (from the auth answer or from config) is compiled once into a template that every
 // session with the same rules shares; %c and %u stay placeholders in it and are compared in place against
 // the session's client id and username. A session therefore holds only its identity and a pointer to the
-// shared template: with 100,000 sessions the matchers stay hot in the CPU cache, and a PUBLISH or a
-// delivery costs a few startsWith() comparisons by index, no splitting and no allocation.
+// shared template: with 100,000 sessions the matchers stay hot in the CPU cache. The publish lists and the
+// subscribe lists are each merged into one trie of levels (acl-trie.ts), so a PUBLISH or a delivery is one
+// walk over the topic by index that answers allow and deny together: no splitting, no allocation.
 //
 // Semantics: deny wins over allow; no allow means deny. Wildcard subscriptions are denied unless the rule
 // set says `wildcards: true`; retained PUBLISH is denied unless it says `retain: true`. A SUBSCRIBE filter
@@ -13,29 +14,18 @@
 // An identity value that could change a filter's shape (empty, absent, or holding '+', '#', '/' or NUL)
 // never widens an allow: allow rules using it match nothing. A deny rule using it widens to '#' from the
 // placeholder's level on, so it never denies less.
+import { ALLOWED, CID, FilterTrie, HASH, LIT, matchTopic, NO_ALLOW, PLUS, USR } from './acl-trie.ts';
+import type { FilterTokens } from './acl-trie.ts';
 import { filterCovers, filtersIntersect, hasWildcard, isValidFilter } from './topic.ts';
 import { ALLOW } from './types.ts';
 import type { AclEngine, AclRuleSet, Denial, SessionAcl, SessionIdentity, Verdict } from './types.ts';
 import type { ReasonCode } from '@sentinel/ingest';
 
-const SLASH = 47;
-const DOLLAR = 36;
-
-/** Token kinds of a compiled filter. */
-const LIT = 0; // literal text (may span levels, never a wildcard)
-const CID = 1; // %c
-const USR = 2; // %u
-const PLUS = 3; // '+': one whole level
-const HASH = 4; // '#': the rest (and the parent level)
-
-interface CompiledFilter {
+/** A compiled filter: the tokens of acl-trie.ts plus what the SUBSCRIBE path and denials need. */
+interface CompiledFilter extends FilterTokens {
   source: string;
-  kinds: number[];
-  texts: string[];
   /** Uses %c or %u. */
   vars: boolean;
-  /** Starts with a wildcard: does not match '$' topics [MQTT-4.7.2-1]. */
-  wildFirst: boolean;
   /** The denial this filter gives when it is in a deny list (shared: denials on the hot path allocate nothing). */
   denial?: Denial;
 }
@@ -45,6 +35,9 @@ interface RuleTemplate {
   pubDeny: CompiledFilter[];
   subAllow: CompiledFilter[];
   subDeny: CompiledFilter[];
+  /** The publish lists (and the subscribe lists) as one trie each: what PUBLISH and deliveries walk. */
+  pub: FilterTrie;
+  sub: FilterTrie;
   retain: boolean;
   wildcards: boolean;
   /** Some filter uses %u (an absent username then needs the per-session rewrite). */
@@ -84,55 +77,7 @@ function compileFilter(source: string): CompiledFilter | undefined {
     kinds,
     texts,
     vars: kinds.includes(CID) || kinds.includes(USR),
-    wildFirst: kinds[0] === PLUS || kinds[0] === HASH,
   };
-}
-
-/**
- * Does `topic` match filter `f` with %c = c and %u = u? Both values are known safe (no '/', '+', '#').
- * '#' also matches the parent level ("a/#" matches "a") [MQTT-4.7.1-2].
- */
-function matchFilter(f: CompiledFilter, topic: string, c: string, u: string): boolean {
-  if (f.wildFirst && topic.charCodeAt(0) === DOLLAR) return false;
-  const kinds = f.kinds;
-  const texts = f.texts;
-  const tl = topic.length;
-  let j = 0;
-  for (let k = 0; k < kinds.length; k++) {
-    switch (kinds[k]) {
-      case LIT: {
-        const t = texts[k] as string;
-        if (topic.startsWith(t, j)) {
-          j += t.length;
-          break;
-        }
-        // The topic ended right where "/#" begins: the parent level matches.
-        return j === tl && t === '/' && k === kinds.length - 2 && kinds[k + 1] === HASH;
-      }
-      case CID:
-        if (!topic.startsWith(c, j)) return false;
-        j += c.length;
-        break;
-      case USR:
-        if (!topic.startsWith(u, j)) return false;
-        j += u.length;
-        break;
-      case PLUS:
-        while (j < tl && topic.charCodeAt(j) !== SLASH) j++;
-        break;
-      default:
-        return true; // HASH
-    }
-  }
-  return j === tl;
-}
-
-function firstMatch(fs: CompiledFilter[], topic: string, c: string, u: string): CompiledFilter | undefined {
-  for (let i = 0; i < fs.length; i++) {
-    const f = fs[i] as CompiledFilter;
-    if (matchFilter(f, topic, c, u)) return f;
-  }
-  return undefined;
 }
 
 /** Safe to compare in place: cannot add a level or a wildcard. */
@@ -211,20 +156,20 @@ class TemplateSessionAcl implements SessionAcl {
   }
 
   canPublish(topic: string, retain: boolean): Verdict {
-    // Allow list first: a topic no allow covers is denied either way, without looking at the deny list.
+    // A topic no allow covers is denied either way; else the first deny filter that matches denies.
     const t = this.t;
-    if (firstMatch(t.pubAllow, topic, this.c, this.u) === undefined) return PUBLISH_NO_ALLOW;
-    const d = t.pubDeny.length ? firstMatch(t.pubDeny, topic, this.c, this.u) : undefined;
-    if (d !== undefined) return d.denial as Denial;
+    const r = matchTopic(t.pub, topic, this.c, this.u);
+    if (r === NO_ALLOW) return PUBLISH_NO_ALLOW;
+    if (r !== ALLOWED) return (t.pubDeny[r] as CompiledFilter).denial as Denial;
     if (retain && !t.retain) return RETAIN_DENIED;
     return ALLOW;
   }
 
   canReceive(topic: string): Verdict {
     const t = this.t;
-    if (firstMatch(t.subAllow, topic, this.c, this.u) === undefined) return DELIVER_NO_ALLOW;
-    const d = t.subDeny.length ? firstMatch(t.subDeny, topic, this.c, this.u) : undefined;
-    if (d !== undefined) return d.denial as Denial;
+    const r = matchTopic(t.sub, topic, this.c, this.u);
+    if (r === NO_ALLOW) return DELIVER_NO_ALLOW;
+    if (r !== ALLOWED) return (t.subDeny[r] as CompiledFilter).denial as Denial;
     return ALLOW;
   }
 
@@ -292,7 +237,6 @@ function substituteTokens(
     kinds,
     texts,
     vars: false,
-    wildFirst: kinds[0] === PLUS || kinds[0] === HASH,
   };
   if (f.denial) out.denial = f.denial;
   return out;
@@ -306,7 +250,7 @@ function unsafeIdentityTemplate(t: RuleTemplate, id: SessionIdentity): RuleTempl
       const c = substituteTokens(f, id, kind);
       return c ? [c] : [];
     });
-  return {
+  return withTries({
     pubAllow: rewrite(t.pubAllow, 'allow'),
     pubDeny: rewrite(t.pubDeny, 'deny'),
     subAllow: rewrite(t.subAllow, 'allow'),
@@ -314,6 +258,14 @@ function unsafeIdentityTemplate(t: RuleTemplate, id: SessionIdentity): RuleTempl
     retain: t.retain,
     wildcards: t.wildcards,
     usesUsername: false,
+  });
+}
+
+function withTries(lists: Omit<RuleTemplate, 'pub' | 'sub'>): RuleTemplate {
+  return {
+    ...lists,
+    pub: new FilterTrie(lists.pubAllow, lists.pubDeny),
+    sub: new FilterTrie(lists.subAllow, lists.subDeny),
   };
 }
 
@@ -400,17 +352,16 @@ function compileList(sources: string[] | undefined, denied?: [ReasonCode, string
 }
 
 function buildTemplate(rules: AclRuleSet): RuleTemplate {
-  const t: RuleTemplate = {
+  const lists = {
     pubAllow: compileList(rules.publish?.allow),
     pubDeny: compileList(rules.publish?.deny, ['acl.publish_denied', 'acl.publish.deny']),
     subAllow: compileList(rules.subscribe?.allow),
     subDeny: compileList(rules.subscribe?.deny, ['acl.deliver_denied', 'acl.deliver.deny']),
     retain: rules.retain === true,
     wildcards: rules.wildcards === true,
-    usesUsername: false,
   };
-  t.usesUsername = [t.pubAllow, t.pubDeny, t.subAllow, t.subDeny].some((fs) =>
+  const usesUsername = [lists.pubAllow, lists.pubDeny, lists.subAllow, lists.subDeny].some((fs) =>
     fs.some((f) => f.kinds.includes(USR)),
   );
-  return t;
+  return withTries({ ...lists, usesUsername });
 }

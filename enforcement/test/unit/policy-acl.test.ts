@@ -239,6 +239,18 @@ describe('ACL engine', () => {
     expect(d.ok ? undefined : d.rule?.values).toEqual({ filter: 'fw/#' });
   });
 
+  it('ACL - a filter ending in "/#" also covers its parent topic, with or without a placeholder before it [MQTT-4.7.1-2]', () => {
+    const s = engine.forSession(dev, {
+      publish: { allow: ['sensors/a/#', 'devices/%c/#'], deny: ['sensors/a/b/#'] },
+    });
+    expect(reason(s.canPublish('sensors/a', false))).toBe('ok');
+    expect(reason(s.canPublish('sensors/a/x', false))).toBe('ok');
+    expect(reason(s.canPublish('sensors/ab', false))).toBe('acl.publish_denied');
+    expect(reason(s.canPublish('sensors/a/b', false))).toBe('acl.publish_denied');
+    expect(reason(s.canPublish('devices/dev-1', false))).toBe('ok');
+    expect(reason(s.canReceive('sensors/a'))).toBe('acl.deliver_denied');
+  });
+
   it('ACL - a SUBSCRIBE denial shows the filter without control characters', () => {
     const v = acl.canSubscribe('clients/x\u0000\u001b[31m');
     expect(v.ok ? undefined : v.rule?.matched).toBe('clients/x??[31m');

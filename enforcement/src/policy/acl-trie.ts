@@ -1,0 +1,274 @@
+// The matcher behind topic ACLs: every allow and deny filter of one list pair (publish, or subscribe) is
+// merged into one trie of topic levels, shared by every session with the same rules. A PUBLISH walks the
+// topic once, level by level (indexOf('/') and startsWith by index: no split, no allocation), and learns in
+// that one walk whether some allow filter matches and which deny filter is the first to match. Filters
+// that start alike ("devices/%c/...") are compared once, not once per filter, and a branch that cannot
+// change the answer any more is not entered.
+//
+// %c and %u stay placeholders inside the trie and are compared in place against the session's values,
+// which the caller guarantees are safe (non-empty; no '/', '+', '#' or NUL): they can then never span a
+// level boundary.
+
+const SLASH = 47;
+const DOLLAR = 36;
+
+/** Token kinds of a compiled filter (shared with acl.ts). */
+export const LIT = 0; // literal text (may span levels, never a wildcard)
+export const CID = 1; // %c
+export const USR = 2; // %u
+export const PLUS = 3; // '+': one whole level
+export const HASH = 4; // '#': the rest (and the parent level)
+
+/** A filter as acl.ts compiles it: literal runs, placeholders and wildcard tokens. */
+export interface FilterTokens {
+  kinds: number[];
+  texts: string[];
+}
+
+/** No deny filter matched (larger than any index). */
+const NONE = 0x3fffffff;
+
+/** The answer of `matchTopic`: no allow filter matched. */
+export const NO_ALLOW = -2;
+/** The answer of `matchTopic`: an allow filter matched and no deny filter did. */
+export const ALLOWED = -1;
+
+/** A level holding a placeholder, maybe with literal text around it ("%c", "x-%u"). */
+class PatternEdge {
+  constructor(
+    readonly kinds: number[],
+    readonly texts: string[],
+    readonly key: string,
+    readonly node: TrieNode,
+  ) {}
+}
+
+class TrieNode {
+  /** Literal children: level text and node, distinct texts. */
+  litTexts: string[] = [];
+  litNodes: TrieNode[] = [];
+  /** Literal children by level text once there are many (a rule set listing exact topics). */
+  litMap: Map<string, TrieNode> | undefined = undefined;
+  pats: PatternEdge[] = [];
+  plus: TrieNode | undefined = undefined;
+  /** A filter ending here ("a/b" at node a/b). */
+  endAllow = false;
+  endDeny = NONE;
+  /** A filter ending in '#' below this node ("a/b/#" at node a/b). */
+  hashAllow = false;
+  hashDeny = NONE;
+  /** Anything below (this node's own terminals included): lets the walk skip branches that change nothing. */
+  allowBelow = false;
+  denyBelow = NONE;
+}
+
+/** Literal children beyond this many are looked up in a Map (one substring) instead of compared in turn. */
+const MAP_FROM = 8;
+
+/** A trie of one allow list and one deny list (deny filters keep their list index). */
+export class FilterTrie {
+  readonly root = new TrieNode();
+
+  constructor(allow: readonly FilterTokens[], deny: readonly FilterTokens[]) {
+    for (const f of allow) this.add(f, -1);
+    deny.forEach((f, i) => this.add(f, i));
+    finish(this.root);
+  }
+
+  private add(f: FilterTokens, denyIndex: number): void {
+    let n = this.root;
+    const levels = toLevels(f);
+    for (let l = 0; l < levels.length; l++) {
+      const lv = levels[l] as Level;
+      if (lv === HASH) {
+        // '#' is always last [MQTT-4.7.1-2].
+        if (denyIndex < 0) n.hashAllow = true;
+        else n.hashDeny = Math.min(n.hashDeny, denyIndex);
+        return;
+      }
+      n = child(n, lv);
+    }
+    if (denyIndex < 0) n.endAllow = true;
+    else n.endDeny = Math.min(n.endDeny, denyIndex);
+  }
+}
+
+/** One level of a filter: literal text, a placeholder pattern, or a wildcard. */
+type Level = string | { kinds: number[]; texts: string[] } | typeof PLUS | typeof HASH;
+
+/** Cut a token list at '/' into levels; adjacent literal parts of a level are joined. */
+function toLevels(f: FilterTokens): Level[] {
+  const out: Level[] = [];
+  let kinds: number[] = [];
+  let texts: string[] = [];
+  let wild: Level | undefined;
+  const part = (kind: number, text: string): void => {
+    if (kind === LIT && text === '') return;
+    const last = kinds.length - 1;
+    if (kind === LIT && kinds[last] === LIT) texts[last] += text;
+    else {
+      kinds.push(kind);
+      texts.push(text);
+    }
+  };
+  const endLevel = (): void => {
+    if (wild !== undefined) out.push(wild);
+    else if (kinds.length === 0) out.push('');
+    else if (kinds.length === 1 && kinds[0] === LIT) out.push(texts[0] as string);
+    else out.push({ kinds, texts });
+    kinds = [];
+    texts = [];
+    wild = undefined;
+  };
+  for (let k = 0; k < f.kinds.length; k++) {
+    const kind = f.kinds[k] as number;
+    if (kind === PLUS || kind === HASH) wild = kind;
+    else if (kind !== LIT) part(kind, '');
+    else {
+      const pieces = (f.texts[k] as string).split('/');
+      part(LIT, pieces[0] as string);
+      for (let p = 1; p < pieces.length; p++) {
+        endLevel();
+        part(LIT, pieces[p] as string);
+      }
+    }
+  }
+  endLevel();
+  return out;
+}
+
+function child(n: TrieNode, lv: Exclude<Level, typeof HASH>): TrieNode {
+  if (lv === PLUS) return (n.plus ??= new TrieNode());
+  if (typeof lv === 'string') {
+    const i = n.litTexts.indexOf(lv);
+    if (i >= 0) return n.litNodes[i] as TrieNode;
+    const c = new TrieNode();
+    n.litTexts.push(lv);
+    n.litNodes.push(c);
+    return c;
+  }
+  const key = JSON.stringify([lv.kinds, lv.texts]);
+  const known = n.pats.find((p) => p.key === key);
+  if (known) return known.node;
+  const c = new TrieNode();
+  n.pats.push(new PatternEdge(lv.kinds, lv.texts, key, c));
+  return c;
+}
+
+/** Fill in the subtree summaries, bottom up; index literal children when there are many. */
+function finish(n: TrieNode): void {
+  let allow = n.endAllow || n.hashAllow;
+  let deny = Math.min(n.endDeny, n.hashDeny);
+  const kids = [...n.litNodes, ...n.pats.map((p) => p.node), ...(n.plus ? [n.plus] : [])];
+  for (const k of kids) {
+    finish(k);
+    allow ||= k.allowBelow;
+    deny = Math.min(deny, k.denyBelow);
+  }
+  n.allowBelow = allow;
+  n.denyBelow = deny;
+  if (n.litTexts.length >= MAP_FROM) {
+    n.litMap = new Map(n.litTexts.map((t, i) => [t, n.litNodes[i] as TrieNode]));
+  }
+}
+
+// The walk's running answer. Matching is synchronous and never re-entered, so module state is safe and
+// spares an allocation per PUBLISH.
+let gAllow = false;
+let gDeny = NONE;
+
+/**
+ * Match `topic` (no wildcards) against the trie with %c = c and %u = u (both safe, see the header).
+ * Returns NO_ALLOW, ALLOWED, or the index of the first deny filter that matches (allow matched too).
+ * '#' also matches the parent level ("a/#" matches "a") [MQTT-4.7.1-2]; filters starting with a wildcard
+ * do not match topics starting with '$' [MQTT-4.7.2-1].
+ */
+export function matchTopic(trie: FilterTrie, topic: string, c: string, u: string): number {
+  gAllow = false;
+  gDeny = NONE;
+  const root = trie.root;
+  if (root.allowBelow) walk(root, topic, 0, topic.length, c, u, topic.charCodeAt(0) === DOLLAR);
+  if (!gAllow) return NO_ALLOW;
+  return gDeny === NONE ? ALLOWED : gDeny;
+}
+
+/** Whether entering `n` could still change the answer. */
+function useful(n: TrieNode): boolean {
+  return (!gAllow && n.allowBelow) || n.denyBelow < gDeny;
+}
+
+function hit(allow: boolean, deny: number): void {
+  if (allow) gAllow = true;
+  if (deny < gDeny) gDeny = deny;
+}
+
+/** Match the children of `n` against the topic level starting at `j` (which exists). */
+function walk(
+  n: TrieNode,
+  topic: string,
+  j: number,
+  tl: number,
+  c: string,
+  u: string,
+  dollar: boolean,
+): void {
+  if (!dollar) hit(n.hashAllow, n.hashDeny);
+  const map = n.litMap;
+  if (map !== undefined) {
+    const e = levelEnd(topic, j, tl);
+    const k = map.get(topic.slice(j, e));
+    if (k !== undefined && useful(k)) step(k, topic, e, tl, c, u);
+  } else {
+    // A literal matches if the level ends right after it and it spells the level: the cheap boundary test
+    // first, no scan for the level's end.
+    const texts = n.litTexts;
+    for (let i = 0; i < texts.length; i++) {
+      const t = texts[i] as string;
+      const e = j + t.length;
+      if ((e === tl || (e < tl && topic.charCodeAt(e) === SLASH)) && topic.startsWith(t, j)) {
+        const k = n.litNodes[i] as TrieNode;
+        if (useful(k)) step(k, topic, e, tl, c, u);
+        break; // literal levels are distinct
+      }
+    }
+  }
+  const pats = n.pats;
+  for (let i = 0; i < pats.length; i++) {
+    const p = pats[i] as PatternEdge;
+    if (!useful(p.node)) continue;
+    const e = matchPattern(p, topic, j, c, u);
+    if (e === tl || (e >= 0 && topic.charCodeAt(e) === SLASH)) step(p.node, topic, e, tl, c, u);
+  }
+  const plus = n.plus;
+  if (plus !== undefined && !dollar && useful(plus)) step(plus, topic, levelEnd(topic, j, tl), tl, c, u);
+}
+
+function levelEnd(topic: string, j: number, tl: number): number {
+  const e = topic.indexOf('/', j);
+  return e < 0 ? tl : e;
+}
+
+/** Having matched a level that ends at `e` (checked useful), go on in `k`. */
+function step(k: TrieNode, topic: string, e: number, tl: number, c: string, u: string): void {
+  if (e === tl) {
+    // The topic ends here: filters ending here match, and so do those ending in "/#" (parent level).
+    hit(k.endAllow, k.endDeny);
+    hit(k.hashAllow, k.hashDeny);
+  } else walk(k, topic, e + 1, tl, c, u, false);
+}
+
+/**
+ * Where the pattern ends if the topic spells it from `j`, else -1. The parts hold no '/', so a match
+ * stays inside the level; the caller checks that the level ends there.
+ */
+function matchPattern(p: PatternEdge, topic: string, j: number, c: string, u: string): number {
+  const kinds = p.kinds;
+  let k = j;
+  for (let i = 0; i < kinds.length; i++) {
+    const kd = kinds[i];
+    const v = kd === LIT ? (p.texts[i] as string) : kd === CID ? c : u;
+    if (!topic.startsWith(v, k)) return -1;
+    k += v.length;
+  }
+  return k;
+}
