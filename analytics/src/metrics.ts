@@ -1,5 +1,6 @@
 // Prometheus metrics of analytics, on the registry the process shares (the api's /metrics shows them).
 import { Counter, Histogram, Registry } from 'prom-client';
+import { DECISION_ORIGINS } from '@sentinel/ingest';
 
 export interface AnalyticsMetrics {
   registry: Registry;
@@ -68,6 +69,11 @@ export function analyticsMetrics(registry: Registry = new Registry()): Analytics
       registers,
     }),
   };
+  // Bans and unbans start at 0 for every origin: a counter born at its first increment hides that
+  // increment from increase(), so the first ban would never show on a dashboard.
+  for (const action of ['ban', 'unban']) {
+    for (const origin of DECISION_ORIGINS) m.decisions.inc({ action, origin }, 0);
+  }
   cache.set(registry, m);
   return m;
 }

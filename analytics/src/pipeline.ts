@@ -40,6 +40,8 @@ export class Pipeline {
   constructor(private readonly o: PipelineOptions) {
     this.writer = new EventWriter(o.store);
     this.log = (o.log ?? silentLogger).child({ component: 'pipeline' });
+    // Each rule's incident count starts at 0, so increase() sees the first incident a rule opens.
+    for (const rule of o.engine.rules) o.metrics?.incidents.inc({ rule: rule.id }, 0);
   }
 
   async handle(batch: readonly ConsumedRecord<DecisionEventV1>[]): Promise<void> {

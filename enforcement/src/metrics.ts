@@ -2,6 +2,7 @@
 // hot path and handed to prom-client only when /metrics is scraped (the `collect` hook), so counting a
 // packet costs an array increment instead of a label lookup.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { REASONS } from '@sentinel/ingest';
 import { PACKET_NAMES } from './protocol/packets.ts';
 
 export type TrafficDirection = 'in' | 'out';
@@ -56,7 +57,7 @@ export function createNodeMetrics(registry: Registry = new Registry()): NodeMetr
       flush(this, bytes, reported.bytes);
     },
   });
-  return {
+  const m = {
     registry,
     connectionsTotal: new Counter({
       name: 'mqtt_proxy_connections_total',
@@ -95,10 +96,34 @@ export function createNodeMetrics(registry: Registry = new Registry()): NodeMetr
       labelNames: ['kind', 'decision'],
       registers: reg,
     }),
-    packet(type, n, dir) {
+    packet(type: number, n: number, dir: TrafficDirection) {
       const d = dir === 'in' ? 0 : 1;
       (packets[d] as Float64Array)[type]! += 1;
       (bytes[d] as Float64Array)[type]! += n;
     },
-  };
+  } satisfies NodeMetrics;
+  startAtZero(m);
+  return m;
+}
+
+/**
+ * The label sets the node knows in advance start at 0. A labelled counter is born at its first
+ * increment, and rate() / increase() cannot see the increment a series is born with: without this the
+ * first brute force, rate-limit burst or blocked message of a quiet node would never show on a dashboard.
+ */
+function startAtZero(m: NodeMetrics): void {
+  for (const r of Object.values(REASONS)) m.decisions.inc({ kind: r.kind, decision: r.decision }, 0);
+  for (const [result, cache] of [
+    ['allow', 'hit'],
+    ['allow', 'miss'],
+    ['deny', 'hit'],
+    ['deny', 'miss'],
+    ['unavailable', 'miss'],
+  ] as const) {
+    m.authRequests.inc({ result, cache }, 0);
+  }
+  // the tier label is what follows `rate.` in the reason (see the session pipeline)
+  for (const reason of Object.keys(REASONS)) {
+    if (reason.startsWith('rate.')) m.rateLimitRejected.inc({ tier: reason.slice(5) }, 0);
+  }
 }

@@ -103,7 +103,7 @@ export class InspectionEngine {
     this.retain = new RetainTracker(cfg);
     this.signed = new SignedTopicVerifier(cfg);
     this.bridge = new BridgeLoopDetector(cfg);
-    this.metrics?.rulesLoaded.set(this.signatures.rules.rules.length);
+    this.countFrom(this.signatures.rules);
     this.watcher = new RuleFileWatcher({
       file: this.rulesFile,
       debounceMs: cfg.reloadDebounceMs,
@@ -135,7 +135,18 @@ export class InspectionEngine {
   /** Swap the rule set atomically (live sessions are untouched). */
   setRules(rules: RuleSet): void {
     this.signatures.setRules(rules);
-    this.metrics?.rulesLoaded.set(rules.rules.length);
+    this.countFrom(rules);
+  }
+
+  /**
+   * Each rule's findings series starts at 0: a counter born at its first increment hides that
+   * increment from rate(), so the first injection payload would never show on a dashboard.
+   */
+  private countFrom(rules: RuleSet): void {
+    const m = this.metrics;
+    if (!m) return;
+    m.rulesLoaded.set(rules.rules.length);
+    for (const r of rules.rules) m.findings.inc({ reason: r.reason, action: ACTION_OF_RULE[r.action] }, 0);
   }
 
   /** Re-read the rule file now; a bad file is refused and the old rules stay. */
