@@ -4,19 +4,45 @@ import { fileURLToPath } from 'node:url';
 
 export const DASHBOARD_FILES = ['sentinel-health.json', 'sentinel-security.json'] as const;
 
+export interface GrafanaDatasourceRef {
+  type?: string;
+  uid?: string;
+}
+
 export interface GrafanaTarget {
   refId: string;
   expr: string;
   legendFormat?: string;
   instant?: boolean;
+  range?: boolean;
+  datasource?: GrafanaDatasourceRef;
+  /** "Min step" of the query. */
+  interval?: string;
+  intervalFactor?: number;
 }
 
 export interface GrafanaPanel {
   id: number;
   type: string;
   title: string;
+  datasource?: GrafanaDatasourceRef;
+  gridPos?: { x: number; y: number; w: number; h: number };
+  maxDataPoints?: number;
+  /** "Min interval" of the panel. */
+  interval?: string;
   targets?: GrafanaTarget[];
   panels?: GrafanaPanel[];
+}
+
+export interface GrafanaVariable {
+  name: string;
+  type: string;
+  current?: { value?: string | string[]; text?: string | string[] };
+  options?: { value: string }[];
+  multi?: boolean;
+  includeAll?: boolean;
+  allValue?: string | null;
+  query?: unknown;
 }
 
 export interface GrafanaDashboard {
@@ -24,7 +50,8 @@ export interface GrafanaDashboard {
   title: string;
   schemaVersion: number;
   panels: GrafanaPanel[];
-  templating: { list: { name: string; type: string }[] };
+  time?: { from: string; to: string };
+  templating: { list: GrafanaVariable[] };
 }
 
 export function packagePath(rel: string): string {

@@ -4,4 +4,22 @@ export { startNatsExporter, natsExporterMetrics, refreshNatsMetrics, ageSeconds 
 export type { NatsExporter, NatsExporterMetrics } from './nats-exporter.ts';
 export { metricNames, baseName } from './promql.ts';
 export { DASHBOARD_FILES, loadDashboard, queryPanels, packagePath } from './dashboards.ts';
-export type { GrafanaDashboard, GrafanaPanel, GrafanaTarget } from './dashboards.ts';
+export type {
+  GrafanaDashboard,
+  GrafanaDatasourceRef,
+  GrafanaPanel,
+  GrafanaTarget,
+  GrafanaVariable,
+} from './dashboards.ts';
+export {
+  evaluatePanelRequest,
+  formatInterval,
+  goDuration,
+  intervalMs,
+  panelRequests,
+  prometheusRequestUrl,
+  relativeTime,
+  roundInterval,
+} from './panel-requests.ts';
+export type { PanelRequest, PanelRequestOptions, PanelResult } from './panel-requests.ts';
+export { DashboardError, DashboardErrorCode } from './errors.ts';
