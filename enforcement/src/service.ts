@@ -10,6 +10,7 @@ import { jetstream } from '@nats-io/jetstream';
 import type { EnforcementConfig } from './config.ts';
 import { createInspector } from './inspection/factory.ts';
 import type { SentinelInspector } from './inspection/inspector.ts';
+import type { SessionRegistry } from './inspection/threats/identity.ts';
 import { createNodeMetrics } from './metrics.ts';
 import { EnforcementNode } from './node.ts';
 import type { NodePorts } from './node.ts';
@@ -34,6 +35,8 @@ export interface EnforcementServiceOptions {
   inspector?: PublishInspector;
   /** Set in cluster workers: sockets come from the primary; nothing listens here. */
   worker?: { index: number; count: number };
+  /** The live-session registry inspection checks identities against; default: this process's own. */
+  sessions?: SessionRegistry;
 }
 
 export interface EnforcementService {
@@ -91,6 +94,7 @@ export async function startEnforcementService(opts: EnforcementServiceOptions): 
         emit,
         log,
         registry: metrics.registry,
+        ...(opts.sessions ? { sessions: opts.sessions } : {}),
       });
     }
     const plugged = opts.inspector ?? inspector;

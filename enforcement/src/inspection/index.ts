@@ -44,6 +44,8 @@ export { QosTracker } from './threats/qos.ts';
 export type { Qos2Step } from './threats/qos.ts';
 export { RetainTracker } from './threats/retain.ts';
 export { LocalSessionRegistry, conflictFinding } from './threats/identity.ts';
+export { SessionRelay, SharedSessionRegistry, isSessionRegistryMessage } from './threats/shared-registry.ts';
+export type { SessionRegistryMessage } from './threats/shared-registry.ts';
 export type { SessionRegistry, LiveSession, IdentityConflict } from './threats/identity.ts';
 export {
   SignedTopicVerifier,

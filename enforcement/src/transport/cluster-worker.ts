@@ -3,6 +3,7 @@
 import type { Socket } from 'node:net';
 import { AggregatorRegistry } from 'prom-client';
 import { createLogger } from '@sentinel/ingest';
+import { isSessionRegistryMessage, SharedSessionRegistry } from '../inspection/threats/shared-registry.ts';
 import { startEnforcementService } from '../service.ts';
 import type { PrimaryMessage, WorkerMessage, WorkerSpec } from './cluster.ts';
 import { WORKER_ENV } from './cluster.ts';
@@ -16,6 +17,9 @@ async function main(): Promise<void> {
     spec: WorkerSpec;
   };
   const log = createLogger({ component: 'enforcement', worker: index }, spec.logLevel);
+  // Live sessions of the whole node, kept in step through the primary: a stolen client id or a cloned
+  // certificate from another address lands on another worker than the session it collides with.
+  const sessions = new SharedSessionRegistry((m) => send(m));
   const svc = await startEnforcementService({
     config: spec.config,
     nats: spec.nats,
@@ -24,12 +28,14 @@ async function main(): Promise<void> {
     nodeName: spec.nodeName,
     log,
     worker: { index, count },
+    sessions,
   });
   // The primary's /metrics asks every worker for its registry and sums them.
   // (constructing one installs prom-client's worker-side listener; setRegistries alone does not)
   new AggregatorRegistry();
   AggregatorRegistry.setRegistries([svc.node.metrics.registry]);
   process.on('message', (m: PrimaryMessage, socket?: Socket) => {
+    if (isSessionRegistryMessage(m)) return sessions.receive(m);
     if (m.type === 'socket' && socket) svc.node.inject(m.kind, socket);
     if (m.type === 'stop') void svc.stop().finally(() => process.exit(0));
   });

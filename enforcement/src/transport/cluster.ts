@@ -19,6 +19,8 @@ import { EnforcementError, EnforcementErrorCode, ListenError } from '../errors.t
 import type { NodePorts } from '../node.ts';
 import type { ListenerKind } from './listeners.ts';
 import { normalizeIp } from './peer.ts';
+import { isSessionRegistryMessage, SessionRelay } from '../inspection/threats/shared-registry.ts';
+import type { SessionRegistryMessage } from '../inspection/threats/shared-registry.ts';
 
 /** What a worker needs to start: plain data, passed through the environment. */
 export interface WorkerSpec {
@@ -32,8 +34,9 @@ export interface WorkerSpec {
 
 export const WORKER_ENV = 'SENTINEL_INTERNAL_ENFORCEMENT_WORKER';
 
-export type WorkerMessage = { type: 'ready' } | { type: 'failed'; error: string };
-export type PrimaryMessage = { type: 'socket'; kind: ListenerKind } | { type: 'stop' };
+export type WorkerMessage = { type: 'ready' } | { type: 'failed'; error: string } | SessionRegistryMessage;
+export type PrimaryMessage =
+  { type: 'socket'; kind: ListenerKind } | { type: 'stop' } | SessionRegistryMessage;
 
 /** FNV-1a of the address: stable across restarts, so an IP keeps its worker. */
 export function ipShard(ip: string, n: number): number {
@@ -84,13 +87,28 @@ export async function startCluster(spec: WorkerSpec, log: Logger = silentLogger)
   cluster.setupPrimary({ exec: workerEntry(), execArgv: ['--import', tsxLoader()] });
   const workers: (Worker | undefined)[] = new Array(count).fill(undefined);
   let stopping = false;
+  // Live sessions per worker, relayed so every worker checks identities against the whole node.
+  const relay = new SessionRelay();
+  const toOthers = (from: number, m: SessionRegistryMessage): void => {
+    workers.forEach((w, i) => {
+      if (i !== from && w?.isConnected()) w.send(m);
+    });
+  };
 
   const fork = (index: number): Promise<void> =>
     new Promise((resolve, reject) => {
       const w = cluster.fork({ [WORKER_ENV]: JSON.stringify({ index, count, spec }) });
       workers[index] = w;
       w.on('message', (m: WorkerMessage) => {
-        if (m.type === 'ready') resolve();
+        if (isSessionRegistryMessage(m)) {
+          const out = relay.fromWorker(index, m);
+          if (out) toOthers(index, out);
+          return;
+        }
+        if (m.type === 'ready') {
+          w.send(relay.snapshotFor(index));
+          resolve();
+        }
         if (m.type === 'failed')
           reject(
             new EnforcementError(EnforcementErrorCode.Worker, `worker ${index} failed to start: ${m.error}`),
@@ -99,6 +117,7 @@ export async function startCluster(spec: WorkerSpec, log: Logger = silentLogger)
       w.on('exit', (code, signal) => {
         if (workers[index] === w) workers[index] = undefined;
         if (stopping) return;
+        for (const m of relay.workerGone(index)) toOthers(index, m);
         log.warn('enforcement worker exited; starting a new one', { index, code, signal });
         setTimeout(
           () =>

@@ -103,4 +103,36 @@ describe('cluster workers', () => {
       await events.stop();
     }
   });
+
+  it('cluster - a client id live on one worker is refused as stolen when it arrives from an address the other worker owns', async () => {
+    // fresh addresses: the CONNECT budget of the first test's addresses is spent
+    const addrs = Array.from({ length: 20 }, (_, i) => `127.0.1.${i + 2}`);
+    const a = addrs.find((x) => ipShard(x, 2) === 0) as string;
+    const b = addrs.find((x) => ipShard(x, 2) === 1) as string;
+    const events = await followEvents(nc);
+    const owner = await connectFrom(a, tcpPort, { clientId: 'dup-owner' });
+    try {
+      const code = await connectFrom(b, tcpPort, { clientId: 'dup-owner' }).then(
+        (c) => (c.end(true), 0),
+        (err: { code?: number }) => err.code ?? -1,
+      );
+      expect(code).toBe(0x05); // not authorized (3.1.1)
+      const ev = await until('the stolen client id event', () =>
+        events.events.find((e) => e.reason === 'threat.stolen_client_id' && e.subject.ip === b),
+      );
+      expect(ev.rule?.values).toMatchObject({ liveIp: a, newIp: b });
+      expect(owner.connected).toBe(true);
+      await owner.publishAsync('devices/dup-owner/t', '1', { qos: 1 });
+      // once the owner is gone, the other worker lets the id in
+      await new Promise<void>((r) => owner.end(false, {}, () => r()));
+      await until('the owner released on the other worker', () =>
+        events.events.find((e) => e.reason === 'disconnect.client' && e.subject.clientId === 'dup-owner'),
+      );
+      const later = await connectFrom(b, tcpPort, { clientId: 'dup-owner' });
+      later.end(true);
+    } finally {
+      owner.end(true);
+      await events.stop();
+    }
+  });
 });

@@ -67,6 +67,28 @@ export class LocalSessionRegistry implements SessionRegistry {
     return undefined;
   }
 
+  /**
+   * Record a session another process already claimed (no checks: it passed them there). A session with
+   * the same client id replaces its holder, as a takeover does in `claim`.
+   */
+  apply(s: LiveSession): void {
+    const holder = this.byClientId.get(s.clientId);
+    if (holder !== undefined && holder.sessionId !== s.sessionId) this.release(holder.sessionId);
+    this.release(s.sessionId);
+    this.bySession.set(s.sessionId, s);
+    this.byClientId.set(s.clientId, s);
+    if (s.certFingerprint !== undefined) {
+      let set = this.byCert.get(s.certFingerprint);
+      if (!set) this.byCert.set(s.certFingerprint, (set = new Set()));
+      set.add(s);
+    }
+  }
+
+  /** The live session holding `clientId`, if any. */
+  holderOf(clientId: string): LiveSession | undefined {
+    return this.byClientId.get(clientId);
+  }
+
   release(sessionId: string): void {
     const s = this.bySession.get(sessionId);
     if (!s) return;
