@@ -6,7 +6,7 @@ export const registerInject: RegisterCommand = (program, ctx) => {
   program
     .command('inject')
     .description(
-      'attack the running stack with real MQTT clients (brute force, CONNECT burst, injection, oversized and high-entropy payloads, wildcard scan, stolen client id) and show what Sentinel decided',
+      'attack the running stack with real MQTT clients (brute force, PUBLISH and CONNECT bursts, injection, oversized and high-entropy payloads, wildcard scan, stolen client id) and show what Sentinel decided',
     )
     .argument('[scenario...]', 'only scenarios whose name or rule contains one of these words')
     .action(async (only: string[]) => {

@@ -34,6 +34,8 @@ import type { DeviceCredential } from './protocol.ts';
 /** Attackers connect from 127.66.0.0/16, apart from the demo fleet. */
 const ATTACK_BLOCK = 66;
 const INJECT_PREFIX = 'inject-';
+/** PUBLISHes of the rate anomaly: more than the PUBLISH tier's default burst of 500 per client. */
+const PUBLISH_BURST = 800;
 
 interface Ctx {
   port: number;
@@ -122,11 +124,21 @@ const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'rate anomaly (CONNECT burst)',
+    name: 'rate anomalies (PUBLISH and CONNECT bursts)',
     rules: ['dos.connect_flood_confirmed', 'dos.connect_flood'],
     async run(ctx) {
-      const ip = ctx.address();
       const d = device(ctx, 1);
+      // 800 PUBLISHes at once: past the client's PUBLISH burst (500), so the node drops the rest
+      // (rate.publish) and the rate-limit tiers show the attack.
+      const flooder = await connectAs(ctx, d, ctx.address());
+      const topic = `devices/${d.clientId}/telemetry`;
+      await Promise.all(
+        Array.from({ length: PUBLISH_BURST }, (_, i) =>
+          flooder.publishAsync(topic, `{"seq":${i}}`, { qos: 0 }).catch(() => undefined),
+        ),
+      );
+      await flooder.endAsync(true);
+      const ip = ctx.address();
       // About 500 CONNECTs a second for 4.5 s: past the node's per-source rate for longer than the 3 s that
       // make a flood.
       const attempts: Promise<number>[] = [];
@@ -146,7 +158,10 @@ const scenarios: Scenario[] = [
         await sleep(10);
       }
       await Promise.all(attempts);
-      return { identity: { ip }, what: `${attempts.length} CONNECTs in 4.5 s from ${ip}` };
+      return {
+        identity: { ip, clientId: d.clientId },
+        what: `${PUBLISH_BURST} PUBLISHes at once as ${d.clientId}, then ${attempts.length} CONNECTs in 4.5 s from ${ip}`,
+      };
     },
   },
   {
