@@ -3,9 +3,11 @@
 // of JavaScript regular expressions; topic ACL matching for 100,000 identities against qlobber (the
 // matcher aedes uses). Every comparison runs in the same process, on the same inputs, back to back.
 import { createHash } from 'node:crypto';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import qlobber from 'qlobber';
 import { TopicAclEngine } from '@sentinel/enforcement';
-import type { SessionAcl } from '@sentinel/enforcement';
+import type { SessionAcl, SessionIdentity } from '@sentinel/enforcement';
 import {
   Decoder,
   DEFAULT_RULES_FILE,
@@ -217,54 +219,128 @@ function literalTexts(rules: ReturnType<typeof loadRuleFile>): string[] {
 
 // ---- topic ACLs ---------------------------------------------------------------------------------
 
+const ACL_RULES = {
+  publish: {
+    allow: ['devices/%c/telemetry/#', 'devices/%c/status', 'fleet/%u/events/+'],
+    deny: ['devices/%c/telemetry/secret'],
+  },
+  subscribe: { allow: ['devices/%c/cmd/#'] },
+};
+const aclIdentity = (i: number): SessionIdentity => ({
+  clientId: `dev-${i}`,
+  username: `user-${i % 1000}`,
+  ip: '10.0.0.1',
+});
+
+/** A topic as the packet decoder hands it over: a flat string read from the PUBLISH bytes. */
+const decoded = (topic: string): string => Buffer.from(topic, 'utf8').toString('utf8');
+
+/** Heap bytes one session ACL adds (identities already held by the caller, as the node holds them). */
+function aclBytesPerIdentity(n: number): number {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  const engine = new TopicAclEngine({ defaultRules: ACL_RULES });
+  const ids = Array.from({ length: n }, (_, i) => aclIdentity(i));
+  engine.forSession(ids[0]!, undefined); // the shared template, built once
+  const held: SessionAcl[] = new Array(n);
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  for (let i = 0; i < n; i++) held[i] = engine.forSession(ids[i]!, undefined);
+  gc();
+  const bytes = (process.memoryUsage().heapUsed - before) / n;
+  if (held.length !== n) throw new Error('sessions lost');
+  return bytes;
+}
+
+interface Probe {
+  i: number;
+  topic: string;
+}
+
+/**
+ * Varied: a random identity, half its own topic and half another device's (a denial), three topic
+ * shapes. Realistic: a random identity publishing to one of its four usual topics, 1 % to another
+ * device's. Identities come in random order either way: 100,000 devices interleave.
+ */
+function aclProbes(
+  n: number,
+  N: number,
+  ownShare: number,
+  shapes: ((c: string, u: string) => string)[],
+): Probe[] {
+  const probes: Probe[] = [];
+  for (let k = 0; k < n; k++) {
+    const i = Math.floor(random() * N);
+    const other = (i + 1 + Math.floor(random() * (N - 1))) % N;
+    const who = aclIdentity(random() < ownShare ? i : other);
+    probes.push({ i, topic: decoded(pick(shapes)(who.clientId, who.username!)) });
+  }
+  return probes;
+}
+
 function benchAcl(): void {
   const N = 100_000;
-  const rules = {
-    publish: {
-      allow: ['devices/%c/telemetry/#', 'devices/%c/status', 'fleet/%u/events/+'],
-      deny: ['devices/%c/telemetry/secret'],
-    },
-    subscribe: { allow: ['devices/%c/cmd/#'] },
-  };
-  const engine = new TopicAclEngine({ defaultRules: rules });
+  const bytesPerIdentity = aclBytesPerIdentity(N);
+  const engine = new TopicAclEngine({ defaultRules: ACL_RULES });
   const sessions: SessionAcl[] = [];
   const q = new qlobber.Qlobber({ separator: '/', wildcard_one: '+', wildcard_some: '#' });
   progress(SUITE, `compiling ACLs for ${N} identities`);
   for (let i = 0; i < N; i++) {
-    const c = `dev-${i}`;
-    const u = `user-${i % 1000}`;
-    sessions.push(engine.forSession({ clientId: c, username: u, ip: '10.0.0.1' }, undefined));
-    for (const f of rules.publish.allow) q.add(f.replace('%c', c).replace('%u', u), i);
+    const id = aclIdentity(i);
+    sessions.push(engine.forSession(id, undefined));
+    for (const f of ACL_RULES.publish.allow)
+      q.add(f.replace('%c', id.clientId).replace('%u', id.username!), i);
   }
-  // Probes: half allowed (own topics), half denied (another identity's topic).
-  const probes: { i: number; topic: string }[] = [];
-  for (let k = 0; k < 20_000; k++) {
-    const i = Math.floor(random() * N);
-    const other = (i + 1 + Math.floor(random() * (N - 1))) % N;
-    const own = random() < 0.5;
-    const c = `dev-${own ? i : other}`;
-    probes.push({
-      i,
-      topic: pick([`devices/${c}/telemetry/temp`, `devices/${c}/status`, `devices/${c}/telemetry/a/b`]),
+  const varied = aclProbes(20_000, N, 0.5, [
+    (c) => `devices/${c}/telemetry/temp`,
+    (c) => `devices/${c}/status`,
+    (c) => `devices/${c}/telemetry/a/b`,
+  ]);
+  const realistic = aclProbes(20_000, N, 0.99, [
+    (c) => `devices/${c}/telemetry/temp`,
+    (c) => `devices/${c}/telemetry/humidity`,
+    (c) => `devices/${c}/status`,
+    (_c, u) => `fleet/${u}/events/alarm`,
+  ]);
+  const run = (label: string, probes: Probe[]): { ours: number; theirs: number } => {
+    let allowedEngine = 0;
+    let allowedQ = 0;
+    const ours = timed(`${label}: TopicAclEngine.canPublish`, () => {
+      for (const p of probes) if (sessions[p.i]!.canPublish(p.topic, false).ok) allowedEngine++;
+      return 0;
     });
+    const theirs = timed(`${label}: qlobber.test`, () => {
+      for (const p of probes) if (q.test(p.topic, p.i)) allowedQ++;
+      return 0;
+    });
+    progress(SUITE, `${label}: allowed in all rounds: engine ${allowedEngine}, qlobber ${allowedQ}`);
+    return { ours: ours.opsPerS * probes.length, theirs: theirs.opsPerS * probes.length };
+  };
+  for (const [probes, label] of [
+    [varied, 'varied'],
+    [realistic, 'realistic'],
+  ] as const) {
+    const own = probes.filter((p) => sessions[p.i]!.canPublish(p.topic, false).ok).length;
+    const qOwn = probes.filter((p) => q.test(p.topic, p.i)).length;
+    if (own !== qOwn) throw new Error(`${label}: engine allows ${own}, qlobber ${qOwn}`);
+    progress(SUITE, `${label}: ${probes.length} probes, ${own} allowed by both`);
   }
-  let allowedEngine = 0;
-  let allowedQ = 0;
-  const ours = timed('TopicAclEngine.canPublish', () => {
-    for (const p of probes) if (sessions[p.i]!.canPublish(p.topic, false).ok) allowedEngine++;
-    return 0;
+  const v = run('varied', varied);
+  const r = run('realistic', realistic);
+  metric(SUITE, 'acl_matches_per_s', v.ours, 'match/s', { identities: N, mix: 'varied', allowed: 0.5 });
+  metric(SUITE, 'qlobber_matches_per_s', v.theirs, 'match/s', { identities: N, mix: 'varied' });
+  metric(SUITE, 'acl_ratio_vs_qlobber', v.ours / v.theirs, 'x');
+  metric(SUITE, 'acl_realistic_matches_per_s', r.ours, 'match/s', {
+    identities: N,
+    mix: 'realistic',
+    allowed: 0.99,
   });
-  const theirs = timed('qlobber.test', () => {
-    for (const p of probes) if (q.test(p.topic, p.i)) allowedQ++;
-    return 0;
-  });
-  progress(SUITE, `allowed: engine ${allowedEngine}, qlobber ${allowedQ}`);
-  const oursPerS = ours.opsPerS * probes.length;
-  const theirsPerS = theirs.opsPerS * probes.length;
-  metric(SUITE, 'acl_matches_per_s', oursPerS, 'match/s', { identities: N });
-  metric(SUITE, 'qlobber_matches_per_s', theirsPerS, 'match/s', { identities: N });
-  metric(SUITE, 'acl_ratio_vs_qlobber', oursPerS / theirsPerS, 'x');
+  metric(SUITE, 'qlobber_realistic_matches_per_s', r.theirs, 'match/s', { identities: N, mix: 'realistic' });
+  metric(SUITE, 'acl_realistic_ratio_vs_qlobber', r.ours / r.theirs, 'x');
+  metric(SUITE, 'acl_bytes_per_identity', bytesPerIdentity, 'B', { identities: N });
 }
 
-benchInspection();
-benchAcl();
+// BENCH_INSPECT_PART=acl (or payload) runs one part alone, for iterating on it.
+const part = process.env.BENCH_INSPECT_PART;
+if (part !== 'acl') benchInspection();
+if (part !== 'payload') benchAcl();

@@ -178,16 +178,61 @@ let gAllow = false;
 let gDeny = NONE;
 
 /**
- * Match `topic` (no wildcards) against the trie with %c = c and %u = u (both safe, see the header).
+ * The values %c and %u stand for, with what the walk can check of the client id without reading its
+ * string: its length and, for an id of up to 16 ASCII characters, the id itself packed 4 characters of 7
+ * bits to a small integer (a longer or non-ASCII id keeps its last two characters instead, which rejects
+ * most other ids early). A session keeps these in its own object: with 100,000 sessions neither the
+ * session nor its client id string is usually in the CPU cache, and each costs a memory round trip; this
+ * saves the one to the string. (Usernames are compared as strings: packing them too measured no gain
+ * worth another 40 bytes per session.)
+ */
+export interface PlaceholderValues {
+  readonly c: string;
+  readonly u: string;
+  readonly cLen: number;
+  /** The client id packed; `c0` is -1 when it does not fit, and `c1` then holds its last two characters. */
+  readonly c0: number;
+  readonly c1: number;
+  readonly c2: number;
+  readonly c3: number;
+}
+
+const INLINE_MAX = 16;
+
+/** `v` packed 4 ASCII characters of 7 bits per number, or [-1, its last two characters, 0, 0]. */
+function packed(v: string): [number, number, number, number] {
+  const pack: [number, number, number, number] = [0, 0, 0, 0];
+  if (v.length > INLINE_MAX) return [-1, tailOf(v, v.length, v.length), 0, 0];
+  for (let k = 0; k < v.length; k++) {
+    const code = v.charCodeAt(k);
+    if (code > 127) return [-1, tailOf(v, v.length, v.length), 0, 0];
+    pack[k >> 2] = (pack[k >> 2] as number) | (code << (7 * (k & 3)));
+  }
+  return pack;
+}
+
+/** Placeholder values for `c` and `u` (both safe, see the header). */
+export function placeholderValues(c: string, u: string): PlaceholderValues {
+  const [c0, c1, c2, c3] = packed(c);
+  return { c, u, cLen: c.length, c0, c1, c2, c3 };
+}
+
+/** The last two UTF-16 code units of the `n` before `end`, as one small integer. */
+function tailOf(s: string, end: number, n: number): number {
+  return (s.charCodeAt(end - 1) << 16) | (n > 1 ? s.charCodeAt(end - 2) : 0);
+}
+
+/**
+ * Match `topic` (no wildcards) against the trie with %c and %u as `w` gives them.
  * Returns NO_ALLOW, ALLOWED, or the index of the first deny filter that matches (allow matched too).
  * '#' also matches the parent level ("a/#" matches "a") [MQTT-4.7.1-2]; filters starting with a wildcard
  * do not match topics starting with '$' [MQTT-4.7.2-1].
  */
-export function matchTopic(trie: FilterTrie, topic: string, c: string, u: string): number {
+export function matchTopic(trie: FilterTrie, topic: string, w: PlaceholderValues): number {
   gAllow = false;
   gDeny = NONE;
   const root = trie.root;
-  if (root.allowBelow) walk(root, topic, 0, topic.length, c, u, topic.charCodeAt(0) === DOLLAR);
+  if (root.allowBelow) walk(root, topic, 0, topic.length, w, topic.charCodeAt(0) === DOLLAR);
   if (!gAllow) return NO_ALLOW;
   return gDeny === NONE ? ALLOWED : gDeny;
 }
@@ -202,45 +247,84 @@ function hit(allow: boolean, deny: number): void {
   if (deny < gDeny) gDeny = deny;
 }
 
-/** Match the children of `n` against the topic level starting at `j` (which exists). */
+/**
+ * Match the children of `n` against the topic level starting at `j` (which exists), and so on down. The
+ * walk goes on in a loop with the first child that matches; only a second matching child (a literal and
+ * a '+' for the same level, say) costs a recursive call.
+ */
 function walk(
   n: TrieNode,
   topic: string,
   j: number,
   tl: number,
-  c: string,
-  u: string,
+  w: PlaceholderValues,
   dollar: boolean,
 ): void {
-  if (!dollar) hit(n.hashAllow, n.hashDeny);
-  const map = n.litMap;
-  if (map !== undefined) {
-    const e = levelEnd(topic, j, tl);
-    const k = map.get(topic.slice(j, e));
-    if (k !== undefined && useful(k)) step(k, topic, e, tl, c, u);
-  } else {
-    // A literal matches if the level ends right after it and it spells the level: the cheap boundary test
-    // first, no scan for the level's end.
-    const texts = n.litTexts;
-    for (let i = 0; i < texts.length; i++) {
-      const t = texts[i] as string;
-      const e = j + t.length;
-      if ((e === tl || (e < tl && topic.charCodeAt(e) === SLASH)) && topic.startsWith(t, j)) {
-        const k = n.litNodes[i] as TrieNode;
-        if (useful(k)) step(k, topic, e, tl, c, u);
-        break; // literal levels are distinct
+  for (;;) {
+    if (!dollar) hit(n.hashAllow, n.hashDeny);
+    let next: TrieNode | undefined;
+    let nextEnd = 0;
+    const map = n.litMap;
+    if (map !== undefined) {
+      const e = levelEnd(topic, j, tl);
+      const k = map.get(topic.slice(j, e));
+      if (k !== undefined && useful(k)) {
+        next = k;
+        nextEnd = e;
+      }
+    } else {
+      const texts = n.litTexts;
+      for (let i = 0; i < texts.length; i++) {
+        const t = texts[i] as string;
+        const e = j + t.length;
+        if (spells(topic, j, e, tl, t)) {
+          const k = n.litNodes[i] as TrieNode;
+          if (useful(k)) {
+            next = k;
+            nextEnd = e;
+          }
+          break; // literal levels are distinct
+        }
       }
     }
+    const pats = n.pats;
+    for (let i = 0; i < pats.length; i++) {
+      const p = pats[i] as PatternEdge;
+      if (!useful(p.node)) continue;
+      const e =
+        p.kinds.length === 1 ? matchValue(p.kinds[0] === CID, topic, j, tl, w) : matchPattern(p, topic, j, w);
+      if (e === tl || (e >= 0 && topic.charCodeAt(e) === SLASH)) {
+        if (next === undefined) {
+          next = p.node;
+          nextEnd = e;
+        } else step(p.node, topic, e, tl, w);
+      }
+    }
+    const plus = n.plus;
+    if (plus !== undefined && !dollar && useful(plus)) {
+      const e = levelEnd(topic, j, tl);
+      if (next === undefined) {
+        next = plus;
+        nextEnd = e;
+      } else step(plus, topic, e, tl, w);
+    }
+    // A sibling's walk may have settled the answer meanwhile.
+    if (next === undefined || !useful(next)) return;
+    if (nextEnd === tl) {
+      // The topic ends here: filters ending here match, and so do those ending in "/#" (parent level).
+      hit(next.endAllow, next.endDeny);
+      hit(next.hashAllow, next.hashDeny);
+      return;
+    }
+    n = next;
+    j = nextEnd + 1;
+    dollar = false;
   }
-  const pats = n.pats;
-  for (let i = 0; i < pats.length; i++) {
-    const p = pats[i] as PatternEdge;
-    if (!useful(p.node)) continue;
-    const e = matchPattern(p, topic, j, c, u);
-    if (e === tl || (e >= 0 && topic.charCodeAt(e) === SLASH)) step(p.node, topic, e, tl, c, u);
-  }
-  const plus = n.plus;
-  if (plus !== undefined && !dollar && useful(plus)) step(plus, topic, levelEnd(topic, j, tl), tl, c, u);
+}
+
+/** Whether the level [j, e) exists and spells `t`; the boundary is tested first, the text compared natively. */
+function spells(topic: string, j: number, e: number, tl: number, t: string): boolean {
+  return (e === tl || (e < tl && topic.charCodeAt(e) === SLASH)) && topic.slice(j, e) === t;
 }
 
 function levelEnd(topic: string, j: number, tl: number): number {
@@ -249,24 +333,52 @@ function levelEnd(topic: string, j: number, tl: number): number {
 }
 
 /** Having matched a level that ends at `e` (checked useful), go on in `k`. */
-function step(k: TrieNode, topic: string, e: number, tl: number, c: string, u: string): void {
+function step(k: TrieNode, topic: string, e: number, tl: number, w: PlaceholderValues): void {
   if (e === tl) {
-    // The topic ends here: filters ending here match, and so do those ending in "/#" (parent level).
     hit(k.endAllow, k.endDeny);
     hit(k.hashAllow, k.hashDeny);
-  } else walk(k, topic, e + 1, tl, c, u, false);
+  } else walk(k, topic, e + 1, tl, w, false);
+}
+
+/**
+ * A level that is exactly %c (or %u): where it ends if the topic spells the value from `j`, else -1. For
+ * the client id, length and level end are checked from the session's own fields first, then the packed
+ * id (or its last two characters before the string itself).
+ */
+function matchValue(cid: boolean, topic: string, j: number, tl: number, w: PlaceholderValues): number {
+  if (!cid) {
+    const e = j + w.u.length;
+    return (e === tl || (e < tl && topic.charCodeAt(e) === SLASH)) && topic.slice(j, e) === w.u ? e : -1;
+  }
+  const n = w.cLen;
+  const e = j + n;
+  if (e > tl || (e < tl && topic.charCodeAt(e) !== SLASH)) return -1;
+  if (w.c0 < 0) return tailOf(topic, e, n) === w.c1 && topic.slice(j, e) === w.c ? e : -1;
+  const same =
+    same4(topic, j, n, w.c0) &&
+    (n <= 4 ||
+      (same4(topic, j + 4, n - 4, w.c1) &&
+        (n <= 8 || (same4(topic, j + 8, n - 8, w.c2) && (n <= 12 || same4(topic, j + 12, n - 12, w.c3))))));
+  return same ? e : -1;
+}
+
+/** Whether the next min(n, 4) characters from `j` are those packed in `pack`. */
+function same4(topic: string, j: number, n: number, pack: number): boolean {
+  const m = n < 4 ? n : 4;
+  for (let k = 0; k < m; k++) if (topic.charCodeAt(j + k) !== ((pack >>> (7 * k)) & 127)) return false;
+  return true;
 }
 
 /**
  * Where the pattern ends if the topic spells it from `j`, else -1. The parts hold no '/', so a match
  * stays inside the level; the caller checks that the level ends there.
  */
-function matchPattern(p: PatternEdge, topic: string, j: number, c: string, u: string): number {
+function matchPattern(p: PatternEdge, topic: string, j: number, w: PlaceholderValues): number {
   const kinds = p.kinds;
   let k = j;
   for (let i = 0; i < kinds.length; i++) {
     const kd = kinds[i];
-    const v = kd === LIT ? (p.texts[i] as string) : kd === CID ? c : u;
+    const v = kd === LIT ? (p.texts[i] as string) : kd === CID ? w.c : w.u;
     if (!topic.startsWith(v, k)) return -1;
     k += v.length;
   }

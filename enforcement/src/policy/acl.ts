@@ -14,8 +14,19 @@
 // An identity value that could change a filter's shape (empty, absent, or holding '+', '#', '/' or NUL)
 // never widens an allow: allow rules using it match nothing. A deny rule using it widens to '#' from the
 // placeholder's level on, so it never denies less.
-import { ALLOWED, CID, FilterTrie, HASH, LIT, matchTopic, NO_ALLOW, PLUS, USR } from './acl-trie.ts';
-import type { FilterTokens } from './acl-trie.ts';
+import {
+  ALLOWED,
+  CID,
+  FilterTrie,
+  HASH,
+  LIT,
+  matchTopic,
+  NO_ALLOW,
+  placeholderValues,
+  PLUS,
+  USR,
+} from './acl-trie.ts';
+import type { FilterTokens, PlaceholderValues } from './acl-trie.ts';
 import { filterCovers, filtersIntersect, hasWildcard, isValidFilter } from './topic.ts';
 import { ALLOW } from './types.ts';
 import type { AclEngine, AclRuleSet, Denial, SessionAcl, SessionIdentity, Verdict } from './types.ts';
@@ -142,23 +153,35 @@ function denial(reason: ReasonCode, ruleId: string, matched: string, filter?: st
 }
 
 /** The common case: the identity's values are safe, matching runs on the shared template. */
-class TemplateSessionAcl implements SessionAcl {
-  private readonly c: string;
-  private readonly u: string;
+class TemplateSessionAcl implements SessionAcl, PlaceholderValues {
+  // What the trie walk reads of %c and %u (see PlaceholderValues), kept in this object itself.
+  readonly c: string;
+  readonly u: string;
+  readonly cLen: number;
+  readonly c0: number;
+  readonly c1: number;
+  readonly c2: number;
+  readonly c3: number;
   private subFilters: { allow: string[]; deny: string[] } | undefined;
 
   constructor(
     private readonly t: RuleTemplate,
     private readonly id: SessionIdentity,
   ) {
-    this.c = id.clientId;
-    this.u = id.username ?? '';
+    const v = placeholderValues(id.clientId, id.username ?? '');
+    this.c = v.c;
+    this.u = v.u;
+    this.cLen = v.cLen;
+    this.c0 = v.c0;
+    this.c1 = v.c1;
+    this.c2 = v.c2;
+    this.c3 = v.c3;
   }
 
   canPublish(topic: string, retain: boolean): Verdict {
     // A topic no allow covers is denied either way; else the first deny filter that matches denies.
     const t = this.t;
-    const r = matchTopic(t.pub, topic, this.c, this.u);
+    const r = matchTopic(t.pub, topic, this);
     if (r === NO_ALLOW) return PUBLISH_NO_ALLOW;
     if (r !== ALLOWED) return (t.pubDeny[r] as CompiledFilter).denial as Denial;
     if (retain && !t.retain) return RETAIN_DENIED;
@@ -167,7 +190,7 @@ class TemplateSessionAcl implements SessionAcl {
 
   canReceive(topic: string): Verdict {
     const t = this.t;
-    const r = matchTopic(t.sub, topic, this.c, this.u);
+    const r = matchTopic(t.sub, topic, this);
     if (r === NO_ALLOW) return DELIVER_NO_ALLOW;
     if (r !== ALLOWED) return (t.subDeny[r] as CompiledFilter).denial as Denial;
     return ALLOW;
