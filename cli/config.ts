@@ -28,6 +28,8 @@ export const stackConfigSchema = z
     coreBroker: z.enum(['nats', 'mosquitto']).default('nats'),
     /** nats-server binary. */
     natsBinary: z.string().default('nats-server'),
+    /** Go GC target of nats-server (GOGC; an exported GOGC wins): higher trades memory for CPU. */
+    natsGogc: z.number().int().min(10).max(10_000).default(400),
     /** Mosquitto binary, when `coreBroker` is `mosquitto`. */
     mosquittoBinary: z.string().default('mosquitto'),
   })

@@ -52,6 +52,7 @@ export const natsService: StackService = {
       mqttPort: mqtt ? s.coreMqttPort : 0, // 0: no MQTT listener
       restart: true,
       binary: s.natsBinary,
+      gogc: s.natsGogc,
     });
     server.child.onEvent = (e) => {
       if (e.type === 'restart')

@@ -88,7 +88,16 @@ export interface StartNatsOptions {
   mqttPort?: number;
   restart?: boolean;
   binary?: string;
+  /**
+   * Go's GC target for nats-server (GOGC), unless the environment sets GOGC. JetStream keeps many small
+   * objects (the dedupe window's ids, store indexes); a higher target trades memory for CPU. Measured on
+   * the 2-core development machine, publishing events paired run by run: +15–20% at 400 against Go's 100.
+   */
+  gogc?: number;
 }
+
+/** Default GC target of the nats-servers Sentinel starts (see StartNatsOptions.gogc). */
+export const NATS_GOGC = 400;
 
 /** Start a nats-server with JetStream (and MQTT) in `dir`; free ports are picked for what is not given. */
 export async function startNats(opts: StartNatsOptions): Promise<NatsServer> {
@@ -112,6 +121,7 @@ export async function startNats(opts: StartNatsOptions): Promise<NatsServer> {
     name: 'nats-server',
     command: opts.binary ?? 'nats-server',
     args: ['-c', confPath],
+    env: { GOGC: process.env.GOGC ?? String(opts.gogc ?? NATS_GOGC) },
     logFile: join(opts.dir, 'nats-server.log'),
     ready: () => natsHealthy(monitorPort),
     readyTimeoutMs: 30_000,
