@@ -277,6 +277,8 @@ export interface PanelResult {
   finiteSamples: number;
   /** Finite samples other than 0. */
   nonZeroSamples: number;
+  /** Whether some series ends on a non-zero finite value: what a stat panel (last value) displays. */
+  lastNonZero: boolean;
 }
 
 /** Run a request against Prometheus; throws a DashboardError when Prometheus refuses the query. */
@@ -296,13 +298,17 @@ export async function evaluatePanelRequest(prometheusUrl: string, r: PanelReques
   const result = body.data?.result ?? [];
   let finiteSamples = 0;
   let nonZeroSamples = 0;
+  let lastNonZero = false;
   for (const s of result) {
+    let last = 0;
     for (const [, text] of s.values ?? (s.value ? [s.value] : [])) {
       const v = Number(text);
       if (!Number.isFinite(v)) continue;
       finiteSamples++;
       if (v !== 0) nonZeroSamples++;
+      last = v;
     }
+    if (last !== 0) lastNonZero = true;
   }
-  return { series: result.length, finiteSamples, nonZeroSamples };
+  return { series: result.length, finiteSamples, nonZeroSamples, lastNonZero };
 }
