@@ -55,21 +55,22 @@ export function decodePacket(
   }
 }
 
-// Which packet types each side may send [MQTT-2.2.1]; AUTH (15) exists in 5.0 only.
-const FROM_CLIENT = new Set([1, 3, 4, 5, 6, 7, 8, 10, 12, 14, 15]);
-const FROM_SERVER = new Set([2, 3, 4, 5, 6, 7, 9, 11, 13, 14, 15]);
+// Which packet types each side may send [MQTT-2.2.1]; AUTH (15) exists in 5.0 only. Bit n = type n.
+const typeMask = (types: number[]): number => types.reduce((m, t) => m | (1 << t), 0);
+const FROM_CLIENT = typeMask([1, 3, 4, 5, 6, 7, 8, 10, 12, 14, 15]);
+const FROM_SERVER = typeMask([2, 3, 4, 5, 6, 7, 9, 11, 13, 14, 15]);
 
 function decodeOrThrow(frame: Frame, version: MqttVersion, dir: Direction, opts: DecodeOptions): Packet {
   const { type, flags } = frame;
   const allowed = dir === 'in' ? FROM_CLIENT : FROM_SERVER;
-  if (!allowed.has(type) || (type === 15 && version !== 5)) {
+  if (((allowed >> type) & 1) === 0 || (type === 15 && version !== 5)) {
     violate(
       'protocol.invalid_packet_type',
       'MQTT-2.2.1',
       `packet type ${type} not valid ${dir === 'in' ? 'from a client' : 'from a server'} in version ${version}`,
     );
   }
-  const r = new Reader(frame.raw, frame.bodyStart, frame.raw.length);
+  const r = new Reader(frame.src, frame.start + frame.bodyStart, frame.end);
   let p: Packet;
   switch (type) {
     case 1:

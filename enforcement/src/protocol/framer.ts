@@ -1,18 +1,36 @@
 // The incremental MQTT framer: bytes in, whole packets out. A state machine that never touches a socket.
 // It reads the fixed header (type, flags, remaining length) and refuses a packet whose declared size is
 // above the limit as soon as the remaining length is known, before any of its body is buffered. A packet
-// that arrives whole inside one chunk is passed on as a view of that chunk, without a copy.
+// that arrives whole inside one chunk is passed on as a place in that chunk (`src`, `start`, `end`):
+// neither copied nor wrapped in a Buffer view unless someone asks for `raw`.
 import type { Violation } from './violation.ts';
 
-export interface Frame {
-  /** Packet type, 1..15 (0 and reserved types are reported here too; the decoder rejects them). */
-  type: number;
-  /** Low four bits of the first byte. */
-  flags: number;
-  /** The whole packet, fixed header included, exactly as received (for forwarding). */
-  raw: Buffer;
-  /** Offset in `raw` where the variable header starts. */
-  bodyStart: number;
+export class Frame {
+  private view: Buffer | undefined;
+
+  constructor(
+    /** Packet type, 1..15 (0 and reserved types are reported here too; the decoder rejects them). */
+    readonly type: number,
+    /** Low four bits of the first byte. */
+    readonly flags: number,
+    /** The bytes holding the packet: the read chunk it arrived in, or the framer's reassembly buffer. */
+    readonly src: Buffer,
+    /** Where the packet starts and ends in `src`. */
+    readonly start: number,
+    readonly end: number,
+    /** Offset from `start` where the variable header starts. */
+    readonly bodyStart: number,
+  ) {}
+
+  /** Whole packet size in bytes, fixed header included. */
+  get length(): number {
+    return this.end - this.start;
+  }
+
+  /** The whole packet, fixed header included, exactly as received (a view of `src`, made on first use). */
+  get raw(): Buffer {
+    return (this.view ??= this.src.subarray(this.start, this.end));
+  }
 }
 
 /** Receives whole packets; an object with a method, so a session can be its own sink (no closure). */
@@ -122,12 +140,7 @@ export class Framer {
     if (total > this.maxPacketSize) return tooLarge(total, this.maxPacketSize);
     if (i + total > n) return 0;
     const first = chunk[i] as number;
-    sink.onFrame({
-      type: first >> 4,
-      flags: first & 0x0f,
-      raw: chunk.subarray(i, i + total),
-      bodyStart: j - i,
-    });
+    sink.onFrame(new Frame(first >> 4, first & 0x0f, chunk, i, i + total, j - i));
     return total;
   }
 
@@ -135,7 +148,7 @@ export class Framer {
     const raw = this.buf as Buffer;
     this.buf = undefined;
     this.state = State.Header;
-    sink.onFrame({ type: this.first >> 4, flags: this.first & 0x0f, raw, bodyStart: 1 + this.lenBytes });
+    sink.onFrame(new Frame(this.first >> 4, this.first & 0x0f, raw, 0, raw.length, 1 + this.lenBytes));
   }
 
   private die(v: Violation): Violation {

@@ -66,7 +66,22 @@ export class Reader {
 
   /** UTF-8 string: well-formed, no surrogates [MQTT-1.5.3-1], no U+0000 [MQTT-1.5.3-2]. */
   utf8(what = 'string'): string {
-    const b = this.binary(what);
+    const n = this.u16(what);
+    this.need(n, what);
+    const buf = this.buf;
+    const start = this.pos;
+    const end = start + n;
+    this.pos = end;
+    // Most topics and ids are ASCII: bytes 0x01..0x7F are well-formed UTF-8 as they stand and decode one
+    // to one, so one scan replaces the validator, the U+0000 search and the view they need.
+    let i = start;
+    while (i < end) {
+      const c = buf[i] as number;
+      if (c === 0 || c > 0x7f) break;
+      i++;
+    }
+    if (i === end) return buf.toString('latin1', start, end);
+    const b = buf.subarray(start, end);
     if (!isUtf8(b)) violate('protocol.invalid_utf8', 'MQTT-1.5.3-1', `${what} is not well-formed UTF-8`);
     if (b.indexOf(0) !== -1) violate('protocol.invalid_utf8', 'MQTT-1.5.3-2', `${what} contains U+0000`);
     return b.toString('utf8');

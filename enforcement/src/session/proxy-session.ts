@@ -31,6 +31,7 @@ import type {
 import type { Violation } from '../protocol/violation.ts';
 import type { PeerInfo } from './context.ts';
 import { newSessionId, peerSubject } from './context.ts';
+import { ForwardRun } from './forward-run.ts';
 import type { Pipeline } from './pipeline.ts';
 import type { LiveSession, SessionRegistry } from './registry.ts';
 
@@ -105,6 +106,11 @@ export class ProxySession implements LiveSession {
   private readonly openedAt = Date.now();
   private upOpenedAt = 0;
   private lastRx = this.openedAt;
+  /** When the chunk being framed arrived (one clock read per chunk, not per packet). */
+  private rxAt = this.openedAt;
+  /** Forwarded bytes not yet written, per direction (see forward-run.ts). */
+  private readonly upRun = new ForwardRun();
+  private readonly deviceRun = new ForwardRun();
   private keepAliveMs = 0;
   private readonly framer: Framer;
   private upFramer: Framer | undefined;
@@ -152,10 +158,13 @@ export class ProxySession implements LiveSession {
   /** @internal */
   onDeviceData(chunk: Buffer): void {
     if (this.state === State.Closed) return;
-    // Everything this chunk forwards leaves in one write (one syscall), not one per packet.
+    // Everything this chunk forwards leaves in one write (one syscall), not one per packet: the allowed
+    // packets as one slice of the chunk, corked together with anything the node made itself.
+    this.rxAt = Date.now();
     const up = this.up;
     up?.cork();
     const v = this.framer.push(chunk, this);
+    this.flushUpstream();
     up?.uncork();
     if (v) this.violation(v);
   }
@@ -175,8 +184,8 @@ export class ProxySession implements LiveSession {
       return;
     }
     // Keep-alive counts whole Control Packets [MQTT-3.1.2-24]: dribbled bytes do not keep a session alive.
-    this.lastRx = Date.now();
-    this.host.metrics.packet(frame.type, frame.raw.length, 'in');
+    this.lastRx = this.rxAt;
+    this.host.metrics.packet(frame.type, frame.length, 'in');
     // The first packet is CONNECT [MQTT-3.1.0-1]
     if (this.state === State.AwaitConnect && frame.type !== 1) {
       return this.violation({ reason: 'protocol.first_packet_not_connect', clause: 'MQTT-3.1.0-1' });
@@ -229,7 +238,7 @@ export class ProxySession implements LiveSession {
     const verdict = await this.host.pipeline.checkConnect(this, p);
     if (this.closed) return;
     if (!verdict.ok) {
-      this.device.end(encodeConnack(p.protocolVersion, connackCode(verdict.reason, p.protocolVersion)));
+      this.endDevice(encodeConnack(p.protocolVersion, connackCode(verdict.reason, p.protocolVersion)));
       return this.teardown();
     }
     this.keepAliveMs = p.keepalive * 1000 * this.host.limits.keepAliveFactor;
@@ -239,6 +248,7 @@ export class ProxySession implements LiveSession {
     const pending = this.pending;
     this.pending = undefined;
     for (const f of pending) this.onFrame(f);
+    this.flushUpstream();
     this.resumeDevice();
   }
 
@@ -249,7 +259,7 @@ export class ProxySession implements LiveSession {
       return;
     const v = this.host.pipeline.checkPublish(this, p, topic, this.lastRx);
     if (this.state === State.Closed) return;
-    if (v.ok) return this.toUpstream(frame.raw);
+    if (v.ok) return this.forwardUpstream(frame);
     if (p.qos === 0) return; // dropped silently
     const rate = v.reason.startsWith('rate.');
     if (this.version === 5) {
@@ -279,7 +289,7 @@ export class ProxySession implements LiveSession {
 
   /** Packets without a decision of their own: global and per-IP tiers, then forward. */
   private forwardOther(cmd: Packet['cmd'], frame: Frame): void {
-    if (this.host.pipeline.checkOther(this, cmd, this.lastRx).ok) this.toUpstream(frame.raw);
+    if (this.host.pipeline.checkOther(this, cmd, this.lastRx).ok) this.forwardUpstream(frame);
   }
 
   private onSubscribe(p: SubscribePacket, frame: Frame): void {
@@ -288,7 +298,7 @@ export class ProxySession implements LiveSession {
     const codes: (number | undefined)[] = verdicts.map((v) =>
       v.ok ? undefined : (denied++, subackCode(v.reason, this.version)),
     );
-    if (denied === 0) return this.toUpstream(frame.raw);
+    if (denied === 0) return this.forwardUpstream(frame);
     if (denied === codes.length)
       return this.toDevice(encodeSuback(this.version, p.messageId, codes as number[]));
     (this.narrowed ??= new Map()).set(p.messageId, codes);
@@ -344,6 +354,7 @@ export class ProxySession implements LiveSession {
     if (this.state === State.Closed) return;
     this.device.cork();
     const v = (this.upFramer as Framer).push(chunk, (this.upSink ??= new UpstreamSink(this)));
+    this.flushDevice();
     this.device.uncork();
     if (v) this.close('disconnect.upstream_closed', `upstream ${v.reason}`);
   }
@@ -354,7 +365,7 @@ export class ProxySession implements LiveSession {
   /** @internal */
   onUpFrame(frame: Frame): void {
     if (this.state === State.Closed) return;
-    this.host.metrics.packet(frame.type, frame.raw.length, 'out');
+    this.host.metrics.packet(frame.type, frame.length, 'out');
     switch (frame.type) {
       case 2:
         return this.onConnack(frame);
@@ -365,7 +376,7 @@ export class ProxySession implements LiveSession {
       case 9:
         return this.onSuback(frame);
       default:
-        this.toDevice(frame.raw);
+        this.forwardDevice(frame);
     }
   }
 
@@ -380,14 +391,14 @@ export class ProxySession implements LiveSession {
     // A broker that speaks only 3.1.1 (nats-server 2.9's MQTT) answers a 5.0 CONNECT with a 3.1.1 CONNACK
     // refusing the level: four bytes, where a 5.0 CONNACK has at least five (its properties length). Tell
     // the device in its own version, 0x84 Unsupported Protocol Version, instead of dropping it.
-    if (this.version === 5 && !this.upAccepted && frame.raw.length === 4) {
+    if (this.version === 5 && !this.upAccepted && frame.length === 4) {
       this.host.pipeline.emit(this, {
         reason: 'connect.upstream_unavailable',
         mqtt: { packetType: 'connect' },
         message:
           'the upstream broker does not speak MQTT 5.0: connect with MQTT 3.1.1, or put an MQTT 5 broker upstream',
       });
-      this.device.end(encodeConnack(5, 0x84));
+      this.endDevice(encodeConnack(5, 0x84));
       this.teardown();
       return;
     }
@@ -398,7 +409,7 @@ export class ProxySession implements LiveSession {
       this.upAccepted = true;
       this.host.pipeline.accepted(this, { sessionPresent: p.sessionPresent });
     }
-    this.toDevice(frame.raw);
+    this.forwardDevice(frame);
   }
 
   private onDelivery(frame: Frame): void {
@@ -406,7 +417,7 @@ export class ProxySession implements LiveSession {
     if (!p) return;
     const topic = this.resolveAlias(p, 'out');
     if (topic === undefined) return;
-    if (this.host.pipeline.checkDeliver(this, p, topic).ok) return this.toDevice(frame.raw);
+    if (this.host.pipeline.checkDeliver(this, p, topic).ok) return this.forwardDevice(frame);
     // Dropped: acknowledge upstream so the broker does not redeliver it forever.
     const id = p.messageId as number;
     if (p.qos === 1) this.toUpstream(Buffer.from([0x40, 0x02, id >> 8, id & 0xff]));
@@ -419,14 +430,14 @@ export class ProxySession implements LiveSession {
   private onUpstreamPubrel(frame: Frame): void {
     const id = frame.raw.length >= frame.bodyStart + 2 ? frame.raw.readUInt16BE(frame.bodyStart) : 0;
     if (this.localQos2Out?.delete(id)) return this.toUpstream(Buffer.from([0x70, 0x02, id >> 8, id & 0xff]));
-    this.toDevice(frame.raw);
+    this.forwardDevice(frame);
   }
 
   private onSuback(frame: Frame): void {
     const p = this.upstreamPacket<SubackPacket>(frame);
     if (!p) return;
     const codes = this.narrowed?.get(p.messageId);
-    if (codes === undefined) return this.toDevice(frame.raw);
+    if (codes === undefined) return this.forwardDevice(frame);
     this.narrowed?.delete(p.messageId);
     let j = 0;
     const merged = codes.map((c) => (c === undefined ? (p.granted[j++] ?? 0x80) : c));
@@ -435,18 +446,57 @@ export class ProxySession implements LiveSession {
 
   // ---- flow control -----------------------------------------------------------------------------
 
+  /** A packet forwarded as it arrived: joins the run written at the end of the chunk. */
+  private forwardUpstream(f: Frame): void {
+    const done = this.upRun.push(f.src, f.start, f.end);
+    if (done) this.writeUpstream(done);
+  }
+
+  /** A packet the node made (or changed): after what was forwarded before it. */
   private toUpstream(buf: Buffer): void {
+    this.flushUpstream();
+    this.writeUpstream(buf);
+  }
+
+  private flushUpstream(): void {
+    const run = this.upRun.take();
+    if (run) this.writeUpstream(run);
+  }
+
+  private writeUpstream(buf: Buffer): void {
     const up = this.up;
     if (!up || up.destroyed) return;
     if (!up.write(buf) && !this.devicePaused) this.pauseDevice();
   }
 
+  private forwardDevice(f: Frame): void {
+    const done = this.deviceRun.push(f.src, f.start, f.end);
+    if (done) this.writeDevice(done);
+  }
+
   private toDevice(buf: Buffer): void {
+    this.flushDevice();
+    this.writeDevice(buf);
+  }
+
+  private flushDevice(): void {
+    const run = this.deviceRun.take();
+    if (run) this.writeDevice(run);
+  }
+
+  private writeDevice(buf: Buffer): void {
     if (this.device.destroyed) return;
     if (!this.device.write(buf) && this.up && !this.upPaused) {
       this.upPaused = true;
       this.up.pause();
     }
+  }
+
+  /** End the device side: what was forwarded to it so far goes first. */
+  private endDevice(last?: Buffer): void {
+    this.flushDevice();
+    if (last) this.device.end(last);
+    else this.device.end();
   }
 
   private pauseDevice(): void {
@@ -507,7 +557,7 @@ export class ProxySession implements LiveSession {
     this.host.pipeline.emit(this, { reason: v.reason, rule: { id: v.clause, values } });
     if (v.reason === 'protocol.unsupported_version') {
       // Unsupported level: CONNACK 0x01 then close [MQTT-3.1.2-2]
-      this.device.end(encodeConnack(4, 0x01));
+      this.endDevice(encodeConnack(4, 0x01));
       return this.teardown();
     }
     this.finish(v.reason);
@@ -532,7 +582,7 @@ export class ProxySession implements LiveSession {
       reason: 'connect.upstream_unavailable',
       mqtt: { packetType: 'connect' },
     });
-    this.device.end(encodeConnack(this.version, connackCode('connect.upstream_unavailable', this.version)));
+    this.endDevice(encodeConnack(this.version, connackCode('connect.upstream_unavailable', this.version)));
     this.teardown();
   }
 
@@ -553,8 +603,8 @@ export class ProxySession implements LiveSession {
       this.state === State.Open &&
       reason !== 'disconnect.client' &&
       reason !== 'disconnect.socket_closed';
-    if (tell && !this.device.destroyed) this.device.end(encodeDisconnect(disconnectCode(reason)));
-    else this.device.end();
+    if (tell && !this.device.destroyed) this.endDevice(encodeDisconnect(disconnectCode(reason)));
+    else this.endDevice();
     this.teardown();
   }
 
@@ -566,6 +616,7 @@ export class ProxySession implements LiveSession {
     this.host.pipeline.sessionEnded(this);
     this.host.metrics.connectionsActive.dec({ transport: this.peer.transport });
     if (this.up) {
+      this.flushUpstream();
       this.up.end();
       const up = this.up;
       setTimeout(() => up.destroy(), 1000).unref();
