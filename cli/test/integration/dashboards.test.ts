@@ -364,6 +364,23 @@ describe('the Grafana dashboards against the running demo with attacks injected'
     expect(flat(results), `security panels that show no attack after:\n${injectOutput}`).toEqual([]);
   }, 90_000);
 
+  it('Prometheus evaluates every shipped alert rule against the demo without an error', async () => {
+    const rules = await waitFor(
+      'every rule evaluated',
+      async () => {
+        const body = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as {
+          data: { groups: { rules: { name: string; health: string; lastError?: string }[] }[] };
+        };
+        const all = body.data.groups.flatMap((g) => g.rules);
+        return all.length > 0 && all.every((r) => r.health !== 'unknown') ? all : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 1000 },
+    );
+    const rulesFile = readFileSync(packagePath('prometheus/alerts.yml'), 'utf8');
+    expect(rules.length).toBe(rulesFile.match(/^\s+- alert: /gm)?.length);
+    expect(rules.filter((r) => r.health !== 'ok').map((r) => `${r.name}: ${r.lastError}`)).toEqual([]);
+  }, 60_000);
+
   it('each row of the security event log is backed by decision events in the api', async () => {
     const security = panelRequests(loadDashboard('sentinel-security.json'), {
       now: Date.now(),
