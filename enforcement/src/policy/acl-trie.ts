@@ -1,9 +1,10 @@
 // The matcher behind topic ACLs: every allow and deny filter of one list pair (publish, or subscribe) is
 // merged into one trie of topic levels, shared by every session with the same rules. A PUBLISH walks the
-// topic once, level by level (indexOf('/') and startsWith by index: no split, no allocation), and learns in
-// that one walk whether some allow filter matches and which deny filter is the first to match. Filters
-// that start alike ("devices/%c/...") are compared once, not once per filter, and a branch that cannot
-// change the answer any more is not entered.
+// topic once, level by level, by index (no split into an array), and learns in that one walk whether some
+// allow filter matches and which deny filter is the first to match. Filters that start alike
+// ("devices/%c/...") are compared once, not once per filter, and a branch that cannot change the answer
+// any more is not entered. A literal level is compared as a short slice with ===: V8's native string
+// equality beats startsWith() or a charCodeAt() loop by about half, and the slice dies young.
 //
 // %c and %u stay placeholders inside the trie and are compared in place against the session's values,
 // which the caller guarantees are safe (non-empty; no '/', '+', '#' or NUL): they can then never span a

@@ -3,7 +3,7 @@
 // the session's client id and username. A session therefore holds only its identity and a pointer to the
 // shared template: with 100,000 sessions the matchers stay hot in the CPU cache. The publish lists and the
 // subscribe lists are each merged into one trie of levels (acl-trie.ts), so a PUBLISH or a delivery is one
-// walk over the topic by index that answers allow and deny together: no splitting, no allocation.
+// walk over the topic by index that answers allow and deny together, without splitting it.
 //
 // Semantics: deny wins over allow; no allow means deny. Wildcard subscriptions are denied unless the rule
 // set says `wildcards: true`; retained PUBLISH is denied unless it says `retain: true`. A SUBSCRIBE filter
