@@ -18,7 +18,7 @@ export type { Migration, MigrateResult } from './schema/migrations.ts';
 
 // ingestion, rules, incidents
 export { EventWriter } from './ingest/writer.ts';
-export { eventRow } from './ingest/rows.ts';
+export { EVENT_COLUMNS, eventRow, eventTsv, tsvEscape } from './ingest/rows.ts';
 export type { EventRow } from './ingest/rows.ts';
 export { DetectionEngine, escalatedSeverity } from './rules/engine.ts';
 export type { IncidentState, EngineOutput } from './rules/engine.ts';

@@ -75,11 +75,31 @@ export type { StreamsHandle } from './streams/setup.ts';
 export { connectNats } from './streams/connect.ts';
 export type { ConnectOptions } from './streams/connect.ts';
 export { EventPublisher } from './publisher/publisher.ts';
-export type { PublisherOptions, PublisherStats } from './publisher/publisher.ts';
+export type { PublisherOptions, PublisherStats, PublishOutcome } from './publisher/publisher.ts';
 export { DiskSpool } from './publisher/spool.ts';
 export type { SpoolRecord, SpoolOptions } from './publisher/spool.ts';
 export { DurableConsumer } from './consumer/consumer.ts';
+export { parseDelivery } from './consumer/delivery.ts';
+export type { Delivery } from './consumer/delivery.ts';
 export type { ConsumerOptions, ConsumedRecord } from './consumer/consumer.ts';
+
+// external intake (HTTP, syslog)
+export { intakeConfigSchema, intakeHttpConfigSchema, intakeSyslogConfigSchema } from './intake/config.ts';
+export type { IntakeConfig, IntakeHttpConfig, IntakeSyslogConfig } from './intake/config.ts';
+export { startIntake, checkIntakeConfig } from './intake/service.ts';
+export type { IntakeService, StartIntakeOptions } from './intake/service.ts';
+export { readBatch, MAX_REPORTED_PROBLEMS } from './intake/batch.ts';
+export type { BatchProblem, BatchResult } from './intake/batch.ts';
+export { parseSyslog } from './intake/syslog/message.ts';
+export type { SyslogMessage } from './intake/syslog/message.ts';
+export { SyslogFramer } from './intake/syslog/framing.ts';
+export type { FramerEvents, FramingError } from './intake/syslog/framing.ts';
+export { SyslogMapper, syslogNode, NODE_PREFIX } from './intake/syslog/map.ts';
+export type { SyslogOutcome } from './intake/syslog/map.ts';
+export { MosquittoMapper } from './intake/syslog/mosquitto.ts';
+export { intakeMetrics, INTAKE_SOURCES, INTAKE_OUTCOMES } from './intake/metrics.ts';
+export type { IntakeMetrics, IntakeSource, IntakeOutcome } from './intake/metrics.ts';
+export { tokenMatches } from './intake/http.ts';
 
 // metrics, logging, supervision
 export { ingestMetrics } from './metrics/ingest-metrics.ts';

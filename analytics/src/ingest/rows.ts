@@ -55,6 +55,77 @@ export function eventRow(e: DecisionEventV1, seq: number): EventRow {
   };
 }
 
+/** The columns of events_v1 that eventTsv() writes, in its order (ingested_at takes its default). */
+export const EVENT_COLUMNS = [
+  'id',
+  'ts',
+  'node',
+  'kind',
+  'decision',
+  'reason',
+  'severity',
+  'client_id',
+  'username',
+  'ip',
+  'cert_fingerprint',
+  'session_id',
+  'transport',
+  'packet_type',
+  'topic',
+  'payload_size',
+  'rule_id',
+  'technique',
+  'rule_values',
+  'matched',
+  'message',
+  'stream_seq',
+] as const satisfies readonly (keyof EventRow)[];
+
+/**
+ * The same row as eventRow() as one TabSeparated line, without the object in between: the ingest hot
+ * path writes about twice as fast this way, and the engine parses TabSeparated faster than JSONEachRow.
+ * Numbers are the validated event's integers; every string goes through tsvEscape().
+ */
+export function eventTsv(e: DecisionEventV1, seq: number): string {
+  const s = e.subject;
+  const m = e.mqtt;
+  const r = e.rule;
+  return (
+    `${tsvEscape(e.id)}\t${e.ts}\t${tsvEscape(e.node)}\t${tsvEscape(e.kind)}\t${tsvEscape(e.decision)}` +
+    `\t${tsvEscape(e.reason)}\t${e.severity}\t${tsvEscape(s.clientId ?? '')}\t${tsvEscape(s.username ?? '')}` +
+    `\t${tsvEscape(s.ip ?? '')}\t${tsvEscape(s.certFingerprint ?? '')}\t${tsvEscape(s.sessionId ?? '')}` +
+    `\t${tsvEscape(s.transport ?? '')}\t${tsvEscape(m?.packetType ?? '')}\t${tsvEscape(m?.topic ?? '')}` +
+    `\t${m?.payloadSize ?? 0}\t${tsvEscape(r?.id ?? '')}\t${tsvEscape(r?.technique ?? '')}` +
+    `\t${tsvEscape(r?.values ? JSON.stringify(r.values) : '')}\t${tsvEscape(r?.matched ?? '')}` +
+    `\t${tsvEscape(e.message ?? '')}\t${seq}`
+  );
+}
+
+const TSV_ESCAPES: Record<string, string> = {
+  '\\': '\\\\',
+  '\t': '\\t',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\0': '\\0',
+  '\b': '\\b',
+  '\f': '\\f',
+};
+
+/**
+ * TabSeparated escaping: backslash, tab and line feed would end a value or a row, so they, and the other
+ * control characters the format has escapes for, are written as backslash sequences the engine reads back
+ * to the same character. Most values hold none of them and are returned as they are.
+ */
+export function tsvEscape(v: string): string {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c === 92 || c === 9 || c === 10 || c === 13 || c === 0 || c === 8 || c === 12) {
+      return v.replace(/[\\\t\n\r\0\b\f]/g, (ch) => TSV_ESCAPES[ch] ?? ch);
+    }
+  }
+  return v;
+}
+
 /** The inverse, for rebuilding rule state from the store: the fields the rules look at. */
 export function rowEvent(r: EventRow): DecisionEventV1 {
   const subject: DecisionEventV1['subject'] = {};

@@ -10,8 +10,7 @@
 import type { ConsumedRecord, DecisionEventV1 } from '@sentinel/ingest';
 import { MINUTE_VIEWS } from '../schema/migrations.ts';
 import type { Store } from '../store/store.ts';
-import { eventRow } from './rows.ts';
-import type { EventRow } from './rows.ts';
+import { EVENT_COLUMNS, eventTsv } from './rows.ts';
 
 export interface WriteResult {
   fresh: ConsumedRecord<DecisionEventV1>[];
@@ -30,8 +29,12 @@ export class EventWriter {
       ? await this.storedIds([...unique.values()].map((r) => r.value))
       : new Set<string>();
     const fresh = [...unique.values()].filter((r) => !stored.has(r.value.id));
-    const rows: EventRow[] = fresh.map((r) => eventRow(r.value, r.seq));
-    await this.store.insert('events_v1', rows);
+    const lines: string[] = new Array<string>(fresh.length);
+    for (let i = 0; i < fresh.length; i++) {
+      const r = fresh[i] as ConsumedRecord<DecisionEventV1>;
+      lines[i] = eventTsv(r.value, r.seq);
+    }
+    await this.store.insertTsv('events_v1', EVENT_COLUMNS, lines);
     if (stored.size > 0) await this.refeedViews([...unique.values()].filter((r) => stored.has(r.value.id)));
     return { fresh, duplicates: batch.length - fresh.length };
   }

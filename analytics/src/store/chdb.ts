@@ -42,6 +42,25 @@ export class ChdbStore implements Store {
     }
   }
 
+  async insertTsv(table: TableName, columns: readonly string[], lines: readonly string[]): Promise<void> {
+    if (lines.length === 0) return;
+    const payload = Buffer.from(lines.join('\n'));
+    try {
+      await this.session.insert({
+        table: assertTable(table),
+        values: payload,
+        format: 'TabSeparated',
+        columns,
+      });
+    } catch (err) {
+      throw new StoreError(
+        `chDB insert into ${table} failed: ${(err as Error).message}`,
+        `INSERT INTO ${table}`,
+        err,
+      );
+    }
+  }
+
   /** Resolves once the engine let go of the data path, so another session may open (tests, rebuild). */
   async close(): Promise<void> {
     this.session.close();

@@ -1,5 +1,6 @@
 // A ClickHouse server or cluster through @clickhouse/client: the same SQL and the same `{name:Type}`
 // parameters as chDB, sent as query_params so the server binds them.
+import { Readable } from 'node:stream';
 import { createClient } from '@clickhouse/client';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { StoreError } from '../errors.ts';
@@ -58,6 +59,27 @@ export class ClickHouseStore implements Store {
         table: assertTable(table),
         values: rows as object[],
         format: 'JSONEachRow',
+      });
+    } catch (err) {
+      throw new StoreError(
+        `ClickHouse insert into ${table} failed: ${(err as Error).message}`,
+        `INSERT INTO ${table}`,
+        err,
+      );
+    }
+  }
+
+  async insertTsv(table: TableName, columns: readonly string[], lines: readonly string[]): Promise<void> {
+    if (lines.length === 0) return;
+    const [first, ...rest] = columns;
+    if (first === undefined)
+      throw new StoreError('an insert needs at least one column', `INSERT INTO ${table}`);
+    try {
+      await this.client.insert({
+        table: assertTable(table),
+        values: Readable.from([Buffer.from(`${lines.join('\n')}\n`)], { objectMode: false }),
+        format: 'TabSeparated',
+        columns: [first, ...rest],
       });
     } catch (err) {
       throw new StoreError(

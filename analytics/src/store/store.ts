@@ -13,5 +13,10 @@ export interface Store {
   exec(sql: string, params?: Params): Promise<void>;
   /** Insert rows as JSONEachRow into an allow-listed table. */
   insert(table: TableName, rows: readonly object[]): Promise<void>;
+  /**
+   * Insert TabSeparated lines (escaped by the caller, see tsvEscape) into these columns of an allow-listed
+   * table: the ingest hot path, which builds its lines without an object per row.
+   */
+  insertTsv(table: TableName, columns: readonly string[], lines: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }

@@ -22,6 +22,7 @@ import { deadLetterSubject } from '../contract/subjects.ts';
 import type { Validated } from '../contract/validate.ts';
 import { formatProblems } from '../contract/validate.ts';
 import { ingestMetrics } from '../metrics/ingest-metrics.ts';
+import { parseDelivery } from './delivery.ts';
 import type { IngestMetrics } from '../metrics/ingest-metrics.ts';
 import type { Logger } from '../util/log.ts';
 import { silentLogger } from '../util/log.ts';
@@ -64,6 +65,11 @@ export interface ConsumerOptions<T> {
   log?: Logger;
 }
 
+interface Prepared<T> {
+  rec: ConsumedRecord<T>;
+  msg: JsMsg;
+}
+
 export class DurableConsumer<T> {
   private readonly o: Required<Omit<ConsumerOptions<T>, 'filterSubjects' | 'metrics' | 'log' | 'maxWaitMs'>> &
     Pick<ConsumerOptions<T>, 'filterSubjects' | 'maxWaitMs'>;
@@ -74,6 +80,9 @@ export class DurableConsumer<T> {
   private js: JetStreamClient | undefined;
   private consumer: Consumer | undefined;
   private streaming: ConsumerMessages | undefined;
+  /** The batch being handled while the next one is parsed; see pipeline(). */
+  private inflight: Promise<void> = Promise.resolve();
+  private failure: unknown;
   /** Last known number of messages not yet delivered. */
   lag = 0;
 
@@ -134,9 +143,12 @@ export class DurableConsumer<T> {
           msgs.push(m);
           if (msgs.length >= this.o.batchSize) break;
         }
-        if (msgs.length > 0) await this.process(msgs);
+        if (msgs.length > 0) await this.pipeline(msgs);
       }
+      await this.drain();
     } finally {
+      // never leave a batch being handled behind: a restarted run() must not handle beside it
+      await this.inflight;
       clearInterval(this.lagTimer);
     }
   }
@@ -167,11 +179,13 @@ export class DurableConsumer<T> {
         const batch = buf;
         buf = [];
         timer = undefined;
-        await this.process(batch);
+        await this.pipeline(batch);
       }
+      await this.drain();
       if (!this.stopped) throw new Error(`consumer ${this.o.durable} on ${this.o.stream} stopped delivering`);
     } finally {
       messages.stop();
+      await this.inflight;
       clearInterval(this.lagTimer);
     }
   }
@@ -193,10 +207,38 @@ export class DurableConsumer<T> {
     }
   }
 
-  private async process(msgs: JsMsg[]): Promise<void> {
-    const good: { rec: ConsumedRecord<T>; msg: JsMsg }[] = [];
+  /**
+   * One batch in flight: this batch is parsed and validated while the one before it is still being
+   * handled (the handler's I/O, e.g. a database insert, overlaps with the parsing), then handed over once
+   * that one is done, so batches reach the handler one at a time and in order, and every ack still
+   * follows its own batch's handler.
+   */
+  private async pipeline(msgs: JsMsg[]): Promise<void> {
+    const good = await this.prepare(msgs);
+    await this.drain();
+    if (good.length === 0) return;
+    this.inflight = this.commit(good).catch((err: unknown) => {
+      this.failure = err;
+    });
+  }
+
+  /** Wait for the batch in flight; rethrow what it failed with (a dead-letter publish that failed). */
+  private async drain(): Promise<void> {
+    await this.inflight;
+    if (this.failure !== undefined) {
+      const err = this.failure;
+      this.failure = undefined;
+      throw err;
+    }
+  }
+
+  private async prepare(msgs: JsMsg[]): Promise<Prepared<T>[]> {
+    const good: Prepared<T>[] = [];
     for (const msg of msgs) {
-      if (msg.info.deliveryCount > 1) this.m.redelivered.inc({ consumer: this.o.durable });
+      // the client's messages carry their reply subject, though its JsMsg type does not declare it
+      const reply = (msg as { reply?: unknown }).reply;
+      const info = (typeof reply === 'string' ? parseDelivery(reply) : undefined) ?? msg.info;
+      if (info.deliveryCount > 1) this.m.redelivered.inc({ consumer: this.o.durable });
       let parsed: unknown;
       try {
         parsed = msg.json();
@@ -210,11 +252,19 @@ export class DurableConsumer<T> {
         continue;
       }
       good.push({
-        rec: { value: v.value, subject: msg.subject, seq: msg.seq, deliveryCount: msg.info.deliveryCount },
+        rec: {
+          value: v.value,
+          subject: msg.subject,
+          seq: info.streamSequence,
+          deliveryCount: info.deliveryCount,
+        },
         msg,
       });
     }
-    if (good.length === 0) return;
+    return good;
+  }
+
+  private async commit(good: Prepared<T>[]): Promise<void> {
     const started = performance.now();
     try {
       await this.o.handle(good.map((g) => g.rec));

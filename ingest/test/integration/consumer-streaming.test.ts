@@ -53,3 +53,52 @@ describe('durable consumer with maxWaitMs', () => {
     expect(info.num_pending).toBe(0);
   });
 });
+
+describe('durable consumer pipelining', () => {
+  it('parses the next batch while one is handled, hands batches over one at a time in order, and acks each only after its handler', async () => {
+    kit = await startKit();
+    const k = kit;
+    const publisher = new EventPublisher({ nc: k.nc, name: 'pl', dataDir: k.dir, config: publisherConfig() });
+    const events = Array.from({ length: 600 }, (_, i) => sampleEvent(i));
+    for (const e of events) publisher.publish(e);
+    await publisher.flush();
+    let handling = 0;
+    let overlapping = 0;
+    let validatedDuringHandler = 0;
+    const seen: string[] = [];
+    const unackedInHandler: number[] = [];
+    const consumer = new DurableConsumer<DecisionEventV1>({
+      nc: k.nc,
+      stream: STREAMS.events,
+      durable: 'pl-reader',
+      validate: (input) => {
+        if (handling > 0) validatedDuringHandler += 1;
+        return validateDecisionEvent(input);
+      },
+      batchSize: 100,
+      maxWaitMs: 20,
+      handle: async (batch) => {
+        handling += 1;
+        if (handling > 1) overlapping += 1;
+        await new Promise((r) => setTimeout(r, 150));
+        const info = await (await consumer.ensure()).info();
+        unackedInHandler.push(info.num_ack_pending);
+        seen.push(...batch.map((r) => r.value.id));
+        handling -= 1;
+      },
+    });
+    const run = consumer.run();
+    await waitFor('all records handled', () => seen.length === events.length, { timeoutMs: 20_000 });
+    consumer.stop();
+    await run;
+    await publisher.close();
+    expect(seen).toEqual(events.map((e) => e.id));
+    expect(overlapping).toBe(0);
+    // the next batch was parsed and validated while a handler was still busy
+    expect(validatedDuringHandler).toBeGreaterThan(0);
+    // inside the handler its own records are still unacknowledged
+    expect(Math.min(...unackedInHandler)).toBeGreaterThanOrEqual(100);
+    const info = await (await consumer.ensure()).info();
+    expect(info.num_ack_pending).toBe(0);
+  });
+});
