@@ -8,6 +8,7 @@ export const IngestErrorCode = {
   PublisherClosed: 'PUBLISHER_CLOSED',
   StreamSetup: 'STREAM_SETUP',
   NatsUnavailable: 'NATS_UNAVAILABLE',
+  IntakeListen: 'INTAKE_LISTEN',
 } as const;
 export type IngestErrorCode = (typeof IngestErrorCode)[keyof typeof IngestErrorCode];
 

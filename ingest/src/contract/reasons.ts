@@ -310,6 +310,12 @@ export const REASONS = {
     2,
     'The same client id connected again elsewhere.',
   ),
+  'disconnect.socket_error': r(
+    'disconnect',
+    'disconnect',
+    2,
+    'The connection failed with a socket error (reported by an external broker through intake).',
+  ),
 
   // external intake
   'intake.external': r(
@@ -317,6 +323,12 @@ export const REASONS = {
     'flag',
     3,
     'An event taken in from an external source (HTTP, syslog, Kafka).',
+  ),
+  'intake.connection_opened': r(
+    'intake',
+    'allow',
+    0,
+    'An external broker accepted a TCP connection (before CONNECT); reported through syslog intake.',
   ),
 } as const satisfies Record<string, ReasonInfo>;
 

@@ -29,7 +29,12 @@ interface Item extends SpoolRecord {
   /** Deadline for the ack, ms since epoch; 0 while queued. */
   deadline: number;
   replay: boolean;
+  /** Told once where a publishAcked() record ended up. */
+  done?: (outcome: PublishOutcome) => void;
 }
+
+/** Where a record ended up: acknowledged by JetStream, written to the disk spool, or dropped (spool full). */
+export type PublishOutcome = 'published' | 'spooled' | 'dropped';
 
 type Mode = 'live' | 'settling' | 'spooling';
 
@@ -113,11 +118,23 @@ export class EventPublisher {
     this.publishRaw(subject, record.id, JSON.stringify(record));
   }
 
-  publishRaw(subject: string, id: string, data: string): void {
+  /**
+   * Queue one decision event and learn where it ended up. For senders that must not answer "accepted"
+   * before the event is safe: 'published' (JetStream acked it) or 'spooled' (written to the spool file,
+   * replayed later); 'dropped' when the spool is full.
+   */
+  publishAcked(event: DecisionEventV1): Promise<PublishOutcome> {
+    return new Promise((resolve) => {
+      this.publishRaw(eventSubject(event.kind), event.id, JSON.stringify(event), resolve);
+    });
+  }
+
+  publishRaw(subject: string, id: string, data: string, done?: (outcome: PublishOutcome) => void): void {
     if (this.closed) {
       throw new IngestError(IngestErrorCode.PublisherClosed, 'publish after close', { context: { id } });
     }
     const item: Item = { subject, id, data, seq: ++this.seq, deadline: 0, replay: false };
+    if (done) item.done = done;
     if (this.mode === 'spooling') {
       this.toSpool(item);
       return;
@@ -184,6 +201,7 @@ export class EventPublisher {
         this.stats.replayed += 1;
         this.m.replayed.inc();
       }
+      item.done?.('published');
       this.settled(item);
       return;
     }
@@ -255,10 +273,16 @@ export class EventPublisher {
       this.stats.spooled += 1;
       this.m.spooled.inc();
       this.m.spoolBytes.set(this.spool.bytes);
+      if (item.done) {
+        // The caller answers its sender after this: the record must be in the file, not in a buffer.
+        this.spool.flush();
+        item.done('spooled');
+      }
       return;
     }
     this.stats.spoolDropped += 1;
     this.m.spoolDropped.inc();
+    item.done?.('dropped');
     const now = Date.now();
     if (now - this.lastDropLog > 5000) {
       this.lastDropLog = now;

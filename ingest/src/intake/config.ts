@@ -1,0 +1,85 @@
+// The settings of external event intake (`intake` in sentinel.yaml). Everything is off by default: an
+// operator opens a listener on purpose, and the HTTP listener never opens without a token.
+import { z } from 'zod';
+
+const port = z.number().int().min(0).max(65535);
+const host = z.string().min(1);
+
+export const intakeHttpConfigSchema = z
+  .object({
+    /** Open the HTTP listener (POST /v1/events, GET /healthz, GET /metrics). */
+    enabled: z.boolean().default(false),
+    /** Address to listen on; 0.0.0.0 to take events from other machines. */
+    host: host.default('127.0.0.1'),
+    /** Port of the HTTP listener (0: a free port, for tests). */
+    port: port.default(8090),
+    /** Secret bearer token senders must present; the listener refuses to start without one. */
+    token: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** Largest request body in bytes; larger requests get 413. */
+    maxBodyBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(64 * 1024 * 1024)
+      .default(1024 * 1024),
+    /** Most events in one request; more get 413. */
+    maxEvents: z.number().int().min(1).max(100_000).default(10_000),
+    /** PEM certificate for HTTPS; with tlsKeyFile the listener speaks TLS. */
+    tlsCertFile: z.string().optional(),
+    /** PEM private key for HTTPS. */
+    tlsKeyFile: z.string().optional(),
+  })
+  .strict()
+  .prefault({});
+
+export const intakeSyslogConfigSchema = z
+  .object({
+    /** Address the syslog listeners bind to. */
+    host: host.default('127.0.0.1'),
+    /** UDP syslog port (0: no UDP listener). */
+    udpPort: port.default(0),
+    /** TCP syslog port, RFC 6587 octet counting or newline framing (0: no TCP listener). */
+    tcpPort: port.default(0),
+    /** Largest syslog message in bytes; a longer TCP frame is dropped (newline) or closes the connection (octet count). */
+    maxMessageBytes: z
+      .number()
+      .int()
+      .min(480)
+      .max(1024 * 1024)
+      .default(64 * 1024),
+    /** Most TCP connections at once; more are closed on arrival. */
+    maxConnections: z.number().int().min(1).max(100_000).default(256),
+    /** Close a TCP connection idle this long, seconds. */
+    idleTimeoutS: z.number().int().min(1).default(600),
+    /** Senders allowed (IP addresses or CIDR ranges); empty: any sender that reaches the port. */
+    allowFrom: z.array(z.string().min(1)).default([]),
+  })
+  .strict()
+  .prefault({});
+
+export const intakeConfigSchema = z
+  .object({
+    http: intakeHttpConfigSchema,
+    syslog: intakeSyslogConfigSchema,
+    /** Name of intake's publisher: its spool lives in <dataDir>/<publisher.spoolDir>/<name>. */
+    publisherName: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 letters, digits, dot, dash or underscore')
+      .default('intake'),
+    /** Spooled bytes above which HTTP intake answers 503 with Retry-After instead of taking more. */
+    maxSpoolBytes: z
+      .number()
+      .int()
+      .min(1024 * 1024)
+      .default(256 * 1024 * 1024),
+    /** Port serving /healthz and /metrics when the HTTP listener is off (on intake.http.host; 0: none). */
+    metricsPort: port.default(9466),
+    /** Retry-After seconds sent with 503. */
+    retryAfterS: z.number().int().min(1).max(3600).default(5),
+  })
+  .strict()
+  .prefault({});
+
+export type IntakeConfig = z.output<typeof intakeConfigSchema>;
+export type IntakeHttpConfig = z.output<typeof intakeHttpConfigSchema>;
+export type IntakeSyslogConfig = z.output<typeof intakeSyslogConfigSchema>;

@@ -1,0 +1,173 @@
+// HTTP intake: POST /v1/events with one DecisionEventV1, a JSON array of them, or NDJSON; a bearer
+// token compared in constant time; a body limit enforced while reading; all-or-nothing validation;
+// 202 only once every event is acknowledged by JetStream or in the spool file; 503 + Retry-After while
+// the publisher is spooling beyond its bound. GET /healthz and GET /metrics (no token: no event data).
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Registry } from 'prom-client';
+import { readBatch } from './batch.ts';
+import type { IntakeMetrics } from './metrics.ts';
+import type { IntakeSink } from './sink.ts';
+import type { Logger } from '../util/log.ts';
+
+export interface HttpIntakeOptions {
+  /** Undefined: only /healthz and /metrics are served (syslog-only intake). */
+  token: string | undefined;
+  maxBodyBytes: number;
+  maxEvents: number;
+  retryAfterS: number;
+  sink: IntakeSink;
+  metrics: IntakeMetrics;
+  registry: Registry;
+  log: Logger;
+}
+
+const EVENTS_PATH = '/v1/events';
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+/** Constant time over the secret: both sides are hashed to equal length before the comparison. */
+export function tokenMatches(header: string | undefined, expected: Buffer): boolean {
+  const m = /^Bearer (\S+)$/i.exec(header ?? '');
+  const given = digest(m?.[1] ?? '');
+  return timingSafeEqual(given, expected) && m !== null;
+}
+
+class BodyTooLarge extends Error {}
+
+function readBody(req: IncomingMessage, max: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > max) {
+        req.removeAllListeners('data');
+        req.resume(); // drain without keeping the bytes, so the 413 can be written
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+export function httpIntakeHandler(o: HttpIntakeOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const expected = o.token === undefined ? undefined : digest(o.token);
+  const send = (
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): void => {
+    o.metrics.requests.inc({ status: String(status) });
+    res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+  };
+
+  async function postEvents(req: IncomingMessage, res: ServerResponse, token: Buffer): Promise<void> {
+    if (!tokenMatches(req.headers.authorization, token)) {
+      o.metrics.received.inc({ source: 'http', outcome: 'refused' });
+      send(
+        res,
+        401,
+        { error: 'missing or wrong bearer token' },
+        { 'www-authenticate': 'Bearer realm="sentinel-intake"' },
+      );
+      return;
+    }
+    if (o.sink.busy()) {
+      o.metrics.received.inc({ source: 'http', outcome: 'refused' });
+      send(
+        res,
+        503,
+        { error: 'intake is spooling while NATS is away; retry later' },
+        { 'retry-after': String(o.retryAfterS) },
+      );
+      return;
+    }
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > o.maxBodyBytes) {
+      o.metrics.received.inc({ source: 'http', outcome: 'refused' });
+      send(res, 413, { error: `body larger than ${o.maxBodyBytes} bytes` }, { connection: 'close' });
+      return;
+    }
+    let body: string;
+    try {
+      body = await readBody(req, o.maxBodyBytes);
+    } catch (err) {
+      if (!(err instanceof BodyTooLarge)) throw err;
+      o.metrics.received.inc({ source: 'http', outcome: 'refused' });
+      send(res, 413, { error: `body larger than ${o.maxBodyBytes} bytes` }, { connection: 'close' });
+      return;
+    }
+    const batch = readBatch(body, req.headers['content-type'], o.maxEvents);
+    if (!batch.ok) {
+      o.metrics.received.inc({ source: 'http', outcome: batch.status === 413 ? 'refused' : 'invalid' });
+      send(res, batch.status, { error: batch.error, accepted: 0, problems: batch.problems });
+      return;
+    }
+    const r = await o.sink.accept(batch.events);
+    const accepted = r.published + r.spooled;
+    o.metrics.received.inc({ source: 'http', outcome: 'accepted' }, accepted);
+    if (r.dropped > 0) {
+      o.metrics.received.inc({ source: 'http', outcome: 'dropped' }, r.dropped);
+      o.log.error('intake spool full: events refused', { dropped: r.dropped });
+      send(
+        res,
+        503,
+        {
+          error:
+            'the spool is full; send the batch again later (ids already taken are dropped as duplicates)',
+          accepted,
+          dropped: r.dropped,
+        },
+        { 'retry-after': String(o.retryAfterS) },
+      );
+      return;
+    }
+    send(res, 202, { accepted, published: r.published, spooled: r.spooled });
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz' && req.method === 'GET') {
+      const s = o.sink.publisher.getStats();
+      const busy = o.sink.busy();
+      send(res, busy ? 503 : 200, {
+        status: busy ? 'spooling' : 'ok',
+        publisher: s.mode,
+        spoolBytes: s.spoolBytes,
+      });
+      return;
+    }
+    if (path === '/metrics' && req.method === 'GET') {
+      const text = await o.registry.metrics();
+      res.writeHead(200, { 'content-type': o.registry.contentType }).end(text);
+      return;
+    }
+    if (path === EVENTS_PATH && expected) {
+      if (req.method !== 'POST') {
+        send(res, 405, { error: 'use POST' }, { allow: 'POST' });
+        return;
+      }
+      await postEvents(req, res, expected);
+      return;
+    }
+    send(res, 404, { error: 'not found' });
+  }
+
+  return (req, res) => {
+    const end = o.metrics.requestSeconds.startTimer();
+    route(req, res)
+      .catch((err: unknown) => {
+        o.log.error('intake request failed', { err: (err as Error).message });
+        if (!res.headersSent) send(res, 500, { error: 'internal error' });
+        else res.destroy();
+      })
+      .finally(() => end());
+  };
+}
