@@ -2,7 +2,13 @@
 // loadConfig(); every subcommand receives the result.
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { natsConfigSchema, parseConfig, publisherConfigSchema, streamsConfigSchema } from '@sentinel/ingest';
+import {
+  intakeConfigSchema,
+  natsConfigSchema,
+  parseConfig,
+  publisherConfigSchema,
+  streamsConfigSchema,
+} from '@sentinel/ingest';
 import { analyticsConfigSchema } from '@sentinel/analytics';
 import { authServiceConfigSchema } from '@sentinel/infra';
 import { bridgeConfigSchema, enforcementConfigSchema } from '@sentinel/enforcement';
@@ -70,6 +76,8 @@ export const sentinelConfigSchema = z
     api: apiConfigSchema,
     /** SIEM export: sinks with their kind, format, filters and delivery settings (docs/sinks/). */
     export: exportConfigSchema,
+    /** External event intake: HTTP POST /v1/events and syslog (Mosquitto logs, JSON events); off by default (ingest/README.md). */
+    intake: intakeConfigSchema,
   })
   .strict();
 

@@ -10,6 +10,7 @@ import { registerDemo } from './commands/demo.ts';
 import { registerInject } from './commands/inject.ts';
 import { registerEnforce } from './commands/enforce.ts';
 import { registerExport } from './commands/export.ts';
+import { registerIntake } from './commands/intake.ts';
 import { analyticsService } from './services/analytics.ts';
 import { apiService } from './services/api.ts';
 import { authServiceService } from './services/auth-service.ts';
@@ -35,6 +36,7 @@ export const commands: RegisterCommand[] = [
   registerApi,
   registerBridge,
   registerExport,
+  registerIntake,
   registerDemo,
   registerInject,
 ];
