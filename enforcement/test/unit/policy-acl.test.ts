@@ -251,6 +251,42 @@ describe('ACL engine', () => {
     expect(reason(s.canReceive('sensors/a'))).toBe('acl.deliver_denied');
   });
 
+  it('ACL - every character of the client id counts, whether it is kept packed (16 ASCII characters at most) or as a string', () => {
+    const rules: AclRuleSet = { publish: { allow: ['devices/%c/#'] } };
+    const ids = [
+      'a',
+      'abcd',
+      'abcde',
+      'abcdefghi',
+      'abcdefghijkl',
+      'abcdefghijklm',
+      'abcdefghijklmnop',
+      'abcdefghijklmnopq',
+      'x\u007f',
+      'x\u0080',
+      'é',
+      '日本-1',
+    ];
+    for (const clientId of ids) {
+      const s = engine.forSession({ clientId, ip: '10.0.0.1' }, rules);
+      expect([clientId, reason(s.canPublish(`devices/${clientId}/x`, false))]).toEqual([clientId, 'ok']);
+      expect([clientId, reason(s.canPublish(`devices/${clientId}`, false))]).toEqual([clientId, 'ok']);
+      for (let k = 0; k < clientId.length; k++) {
+        const other = clientId.slice(0, k) + (clientId[k] === 'z' ? 'y' : 'z') + clientId.slice(k + 1);
+        expect([other, reason(s.canPublish(`devices/${other}/x`, false))]).toEqual([
+          other,
+          'acl.publish_denied',
+        ]);
+      }
+      for (const other of [clientId.slice(1), `${clientId}z`, `z${clientId}`]) {
+        expect([other, reason(s.canPublish(`devices/${other}/x`, false))]).toEqual([
+          other,
+          'acl.publish_denied',
+        ]);
+      }
+    }
+  });
+
   it('ACL - a SUBSCRIBE denial shows the filter without control characters', () => {
     const v = acl.canSubscribe('clients/x\u0000\u001b[31m');
     expect(v.ok ? undefined : v.rule?.matched).toBe('clients/x??[31m');
