@@ -444,3 +444,56 @@ describe('syslog intake behind a real Mosquitto', () => {
     expect(got.every((e) => e.node === got[0]?.node && !e.node.includes(' '))).toBe(true);
   });
 });
+
+describe('syslog intake behind rsyslog forwarding', () => {
+  it('the rsyslog action in the README forwards Mosquitto lines that become events', async () => {
+    const k = await kit();
+    const [tcpPort, inPort] = (await getFreePorts(2)) as [number, number];
+    await intake(k, { syslog: { tcpPort } });
+    const dir = `${k.dir}/rsyslog`;
+    mkdirSync(`${dir}/work`, { recursive: true });
+    writeFileSync(
+      `${dir}/rsyslog.conf`,
+      [
+        `global(workDirectory="${dir}/work")`,
+        'module(load="imudp")',
+        `input(type="imudp" address="127.0.0.1" port="${inPort}")`,
+        // The README's forwarding rule, verbatim but for the target.
+        "if $programname == 'mosquitto' then {",
+        `  action(type="omfwd" target="127.0.0.1" port="${tcpPort}" protocol="tcp"`,
+        '         TCP_Framing="octet-counted" template="RSYSLOG_SyslogProtocol23Format"',
+        '         queue.type="LinkedList" queue.filename="sentinel_fwd" queue.saveOnShutdown="on"',
+        '         action.resumeRetryCount="-1")',
+        '}',
+      ].join('\n') + '\n',
+    );
+    const rsyslog = spawn('rsyslogd', ['-n', '-f', `${dir}/rsyslog.conf`, '-i', `${dir}/rsyslogd.pid`], {
+      stdio: 'ignore',
+    });
+    cleanups.push(async () => {
+      rsyslog.kill('SIGTERM');
+      if (rsyslog.exitCode === null) await new Promise((resolve) => rsyslog.once('exit', resolve));
+    });
+    const line = 'Client dev-77 has exceeded timeout, disconnecting.';
+    let got: DecisionEventV1[] = [];
+    // rsyslog needs a moment to open its input; a datagram before that is lost, so send until one lands.
+    await waitFor('the forwarded line as an event', async () => {
+      await run('logger', [
+        '--server',
+        '127.0.0.1',
+        '--port',
+        String(inPort),
+        '--udp',
+        '-t',
+        'mosquitto',
+        line,
+      ]);
+      got = (await events(k)).filter((e) => e.reason === 'protocol.keepalive_timeout');
+      return got.length > 0;
+    });
+    expect(got[0]).toMatchObject({
+      node: expect.stringMatching(/^syslog:/) as unknown,
+      subject: { clientId: 'dev-77' },
+    });
+  });
+});
