@@ -156,27 +156,45 @@ function child(n: TrieNode, lv: Exclude<Level, typeof HASH>): TrieNode {
   return c;
 }
 
-/** Fill in the subtree summaries, bottom up; index literal children when there are many. */
-function finish(n: TrieNode): void {
-  let allow = n.endAllow || n.hashAllow;
-  let deny = Math.min(n.endDeny, n.hashDeny);
-  const kids = [...n.litNodes, ...n.pats.map((p) => p.node), ...(n.plus ? [n.plus] : [])];
-  for (const k of kids) {
-    finish(k);
-    allow ||= k.allowBelow;
-    deny = Math.min(deny, k.denyBelow);
+function children(n: TrieNode): TrieNode[] {
+  return [...n.litNodes, ...n.pats.map((p) => p.node), ...(n.plus ? [n.plus] : [])];
+}
+
+/**
+ * Fill in the subtree summaries, bottom up; index literal children when there are many. Iterative: a
+ * filter may have tens of thousands of levels, more than the call stack holds.
+ */
+function finish(root: TrieNode): void {
+  const order: TrieNode[] = [];
+  const todo = [root];
+  while (todo.length > 0) {
+    const n = todo.pop() as TrieNode;
+    order.push(n);
+    for (const k of children(n)) todo.push(k);
   }
-  n.allowBelow = allow;
-  n.denyBelow = deny;
-  if (n.litTexts.length >= MAP_FROM) {
-    n.litMap = new Map(n.litTexts.map((t, i) => [t, n.litNodes[i] as TrieNode]));
+  // Every child comes after its parent in `order`, so the reverse visits children first.
+  for (let i = order.length - 1; i >= 0; i--) {
+    const n = order[i] as TrieNode;
+    let allow = n.endAllow || n.hashAllow;
+    let deny = Math.min(n.endDeny, n.hashDeny);
+    for (const k of children(n)) {
+      allow ||= k.allowBelow;
+      deny = Math.min(deny, k.denyBelow);
+    }
+    n.allowBelow = allow;
+    n.denyBelow = deny;
+    if (n.litTexts.length >= MAP_FROM) {
+      n.litMap = new Map(n.litTexts.map((t, k) => [t, n.litNodes[k] as TrieNode]));
+    }
   }
 }
 
-// The walk's running answer. Matching is synchronous and never re-entered, so module state is safe and
-// spares an allocation per PUBLISH.
+// The walk's running answer, and the branches it has still to follow (a node and where its level ended).
+// Matching is synchronous and never re-entered, so module state is safe and spares allocations per PUBLISH.
 let gAllow = false;
 let gDeny = NONE;
+const pendingNodes: (TrieNode | undefined)[] = [];
+const pendingEnds: number[] = [];
 
 /**
  * The values %c and %u stand for, with what the walk can check of the client id without reading its
@@ -233,7 +251,7 @@ export function matchTopic(trie: FilterTrie, topic: string, w: PlaceholderValues
   gAllow = false;
   gDeny = NONE;
   const root = trie.root;
-  if (root.allowBelow) walk(root, topic, 0, topic.length, w, topic.charCodeAt(0) === DOLLAR);
+  if (root.allowBelow) walk(root, topic, topic.length, w, topic.charCodeAt(0) === DOLLAR);
   if (!gAllow) return NO_ALLOW;
   return gDeny === NONE ? ALLOWED : gDeny;
 }
@@ -249,18 +267,15 @@ function hit(allow: boolean, deny: number): void {
 }
 
 /**
- * Match the children of `n` against the topic level starting at `j` (which exists), and so on down. The
- * walk goes on in a loop with the first child that matches; only a second matching child (a literal and
- * a '+' for the same level, say) costs a recursive call.
+ * Walk the trie from `root` along the topic. At each level the walk goes on with the first child that
+ * matches; a second matching child (a literal and a '+' for the same level, say) is kept on a stack and
+ * followed after. No recursion: a filter may be tens of thousands of levels deep. Each trie node stands
+ * for one topic level, so it is visited at most once per topic.
  */
-function walk(
-  n: TrieNode,
-  topic: string,
-  j: number,
-  tl: number,
-  w: PlaceholderValues,
-  dollar: boolean,
-): void {
+function walk(root: TrieNode, topic: string, tl: number, w: PlaceholderValues, dollar: boolean): void {
+  let sp = 0;
+  let n = root;
+  let j = 0;
   for (;;) {
     if (!dollar) hit(n.hashAllow, n.hashDeny);
     let next: TrieNode | undefined;
@@ -298,7 +313,10 @@ function walk(
         if (next === undefined) {
           next = p.node;
           nextEnd = e;
-        } else step(p.node, topic, e, tl, w);
+        } else {
+          pendingNodes[sp] = p.node;
+          pendingEnds[sp++] = e;
+        }
       }
     }
     const plus = n.plus;
@@ -307,15 +325,23 @@ function walk(
       if (next === undefined) {
         next = plus;
         nextEnd = e;
-      } else step(plus, topic, e, tl, w);
+      } else {
+        pendingNodes[sp] = plus;
+        pendingEnds[sp++] = e;
+      }
     }
-    // A sibling's walk may have settled the answer meanwhile.
-    if (next === undefined || !useful(next)) return;
-    if (nextEnd === tl) {
-      // The topic ends here: filters ending here match, and so do those ending in "/#" (parent level).
-      hit(next.endAllow, next.endDeny);
-      hit(next.hashAllow, next.hashDeny);
-      return;
+    // Go on down, or take up a branch left for later; a branch may have become useless meanwhile.
+    for (;;) {
+      if (next !== undefined && useful(next)) {
+        if (nextEnd !== tl) break;
+        // The topic ends here: filters ending here match, and so do those ending in "/#" (parent level).
+        hit(next.endAllow, next.endDeny);
+        hit(next.hashAllow, next.hashDeny);
+      }
+      if (sp === 0) return;
+      next = pendingNodes[--sp];
+      pendingNodes[sp] = undefined; // hold no trie after the walk
+      nextEnd = pendingEnds[sp] as number;
     }
     n = next;
     j = nextEnd + 1;
@@ -331,14 +357,6 @@ function spells(topic: string, j: number, e: number, tl: number, t: string): boo
 function levelEnd(topic: string, j: number, tl: number): number {
   const e = topic.indexOf('/', j);
   return e < 0 ? tl : e;
-}
-
-/** Having matched a level that ends at `e` (checked useful), go on in `k`. */
-function step(k: TrieNode, topic: string, e: number, tl: number, w: PlaceholderValues): void {
-  if (e === tl) {
-    hit(k.endAllow, k.endDeny);
-    hit(k.hashAllow, k.hashDeny);
-  } else walk(k, topic, e + 1, tl, w, false);
 }
 
 /**

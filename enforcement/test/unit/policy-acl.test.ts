@@ -287,6 +287,18 @@ describe('ACL engine', () => {
     }
   });
 
+  it('ACL - filters and topics 30,000 levels deep are matched without running out of stack', () => {
+    const deep = (level: string, last: string): string => `${Array(30_000).fill(level).join('/')}/${last}`;
+    const rules: AclRuleSet = {
+      publish: { allow: [deep('+', 'x'), deep('a', 'y'), deep('a', '#')], deny: [deep('a', 'z')] },
+    };
+    const s = engine.forSession(dev, rules);
+    expect(reason(s.canPublish(deep('a', 'x'), false))).toBe('ok');
+    expect(reason(s.canPublish(deep('b', 'x'), false))).toBe('ok');
+    expect(reason(s.canPublish(deep('a', 'z'), false))).toBe('acl.publish_denied');
+    expect(reason(s.canPublish(deep('b', 'y'), false))).toBe('acl.publish_denied');
+  });
+
   it('ACL - a SUBSCRIBE denial shows the filter without control characters', () => {
     const v = acl.canSubscribe('clients/x\u0000\u001b[31m');
     expect(v.ok ? undefined : v.rule?.matched).toBe('clients/x??[31m');
