@@ -84,8 +84,19 @@ export type { Delivery } from './consumer/delivery.ts';
 export type { ConsumerOptions, ConsumedRecord } from './consumer/consumer.ts';
 
 // external intake (HTTP, syslog)
-export { intakeConfigSchema, intakeHttpConfigSchema, intakeSyslogConfigSchema } from './intake/config.ts';
-export type { IntakeConfig, IntakeHttpConfig, IntakeSyslogConfig } from './intake/config.ts';
+export {
+  intakeConfigSchema,
+  intakeHttpConfigSchema,
+  intakeSyslogConfigSchema,
+  intakeKafkaConfigSchema,
+} from './intake/config.ts';
+export { readKafkaValue } from './intake/kafka.ts';
+export type {
+  IntakeConfig,
+  IntakeHttpConfig,
+  IntakeSyslogConfig,
+  IntakeKafkaConfig,
+} from './intake/config.ts';
 export { startIntake, checkIntakeConfig } from './intake/service.ts';
 export type { IntakeService, StartIntakeOptions } from './intake/service.ts';
 export { readBatch, MAX_REPORTED_PROBLEMS } from './intake/batch.ts';

@@ -57,10 +57,35 @@ export const intakeSyslogConfigSchema = z
   .strict()
   .prefault({});
 
+export const intakeKafkaConfigSchema = z
+  .object({
+    /** Consume JSON events from Kafka (kafkajs, loaded only when this is on). */
+    enabled: z.boolean().default(false),
+    /** Bootstrap brokers, host:port; comma-separated in the environment. */
+    brokers: z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port')).default([]),
+    /** Topics to consume; each message is one event, a JSON array of them, or NDJSON. */
+    topics: z.array(z.string().min(1)).min(1).default(['sentinel.intake']),
+    /** Consumer group: offsets are committed per group, after the events are safe. */
+    groupId: z.string().min(1).default('sentinel-intake'),
+    clientId: z.string().min(1).default('sentinel-intake'),
+    /** Start a new group at the oldest message instead of the newest. */
+    fromBeginning: z.boolean().default(false),
+    /** TLS to the brokers. */
+    ssl: z.boolean().default(false),
+    /** SASL mechanism; with username and password. */
+    saslMechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
+    username: z.string().optional(),
+    /** Secret: never logged. */
+    password: z.string().optional(),
+  })
+  .strict()
+  .prefault({});
+
 export const intakeConfigSchema = z
   .object({
     http: intakeHttpConfigSchema,
     syslog: intakeSyslogConfigSchema,
+    kafka: intakeKafkaConfigSchema,
     /** Name of intake's publisher: its spool lives in <dataDir>/<publisher.spoolDir>/<name>. */
     publisherName: z
       .string()
@@ -83,3 +108,4 @@ export const intakeConfigSchema = z
 export type IntakeConfig = z.output<typeof intakeConfigSchema>;
 export type IntakeHttpConfig = z.output<typeof intakeHttpConfigSchema>;
 export type IntakeSyslogConfig = z.output<typeof intakeSyslogConfigSchema>;
+export type IntakeKafkaConfig = z.output<typeof intakeKafkaConfigSchema>;

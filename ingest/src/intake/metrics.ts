@@ -2,7 +2,7 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
 
-export const INTAKE_SOURCES = ['http', 'syslog_udp', 'syslog_tcp'] as const;
+export const INTAKE_SOURCES = ['http', 'syslog_udp', 'syslog_tcp', 'kafka'] as const;
 export type IntakeSource = (typeof INTAKE_SOURCES)[number];
 
 /**

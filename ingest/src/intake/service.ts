@@ -21,6 +21,8 @@ import type { IntakeMetrics } from './metrics.ts';
 import { IntakeSink } from './sink.ts';
 import { allowList, startSyslogIntake } from './syslog/server.ts';
 import type { SyslogIntake } from './syslog/server.ts';
+import { startKafkaIntake } from './kafka.ts';
+import type { KafkaIntake } from './kafka.ts';
 
 export interface StartIntakeOptions {
   config: IntakeConfig;
@@ -48,13 +50,30 @@ export interface IntakeService {
 /** Settings checks that need no I/O; throws ConfigError naming the key. */
 export function checkIntakeConfig(c: IntakeConfig): void {
   const syslogOn = c.syslog.udpPort > 0 || c.syslog.tcpPort > 0;
-  if (!c.http.enabled && !syslogOn) {
+  if (!c.http.enabled && !syslogOn && !c.kafka.enabled) {
     throw new ConfigError('intake has no listener: intake.http.enabled is false and no syslog port is set', {
       key: 'intake.http.enabled',
       value: false,
       source: 'config',
-      hint: 'set intake.http.enabled: true (with intake.http.token), intake.syslog.udpPort or intake.syslog.tcpPort',
+      hint: 'set intake.http.enabled: true (with intake.http.token), intake.syslog.udpPort, intake.syslog.tcpPort or intake.kafka.enabled',
     });
+  }
+  if (c.kafka.enabled && c.kafka.brokers.length === 0) {
+    throw new ConfigError('config key intake.kafka.brokers is empty while intake.kafka.enabled is true', {
+      key: 'intake.kafka.brokers',
+      value: [],
+      source: 'config',
+      hint: 'set SENTINEL_INTAKE_KAFKA_BROKERS=host:9092[,host2:9092]',
+    });
+  }
+  if (c.kafka.saslMechanism && (c.kafka.username === undefined || c.kafka.password === undefined)) {
+    throw new ConfigError(
+      'intake.kafka.saslMechanism needs intake.kafka.username and intake.kafka.password',
+      {
+        key: 'intake.kafka.username',
+        source: 'config',
+      },
+    );
   }
   if (c.http.enabled && c.http.token === undefined) {
     // Never an open intake: anyone who reaches the port could write events into the log.
@@ -137,7 +156,9 @@ export async function startIntake(o: StartIntakeOptions): Promise<IntakeService>
   const sink = new IntakeSink(publisher, c.maxSpoolBytes);
   let http: Server | undefined;
   let syslog: SyslogIntake | undefined;
+  let kafka: KafkaIntake | undefined;
   const closeAll = async (): Promise<void> => {
+    await kafka?.stop();
     await syslog?.stop();
     if (http) {
       const h = http;
@@ -175,6 +196,9 @@ export async function startIntake(o: StartIntakeOptions): Promise<IntakeService>
       await listen(http, c.metricsPort, c.http.host);
     }
     syslog = await startSyslogIntake({ config: c.syslog, sink, metrics, log });
+    if (c.kafka.enabled) {
+      kafka = await startKafkaIntake({ config: c.kafka, sink, metrics, log, maxEvents: c.http.maxEvents });
+    }
     return {
       httpUrl,
       syslogUdpPort: syslog.udpPort,

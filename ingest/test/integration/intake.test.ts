@@ -497,3 +497,63 @@ describe('syslog intake behind rsyslog forwarding', () => {
     });
   });
 });
+
+const KAFKA = process.env.SENTINEL_TEST_KAFKA_BROKERS;
+const KAFKA_SKIP = KAFKA
+  ? ''
+  : ' (skipped: SENTINEL_TEST_KAFKA_BROKERS is not set, and no Kafka broker can be installed on this machine)';
+
+describe('Kafka intake', () => {
+  it('with no broker reachable intake fails to start, naming the brokers, and leaves no listener behind', async () => {
+    const k = await kit();
+    const [dead, tcpPort] = (await getFreePorts(2)) as [number, number];
+    const brokers = [`127.0.0.1:${dead}`];
+    await expect(intake(k, { syslog: { tcpPort }, kafka: { enabled: true, brokers } })).rejects.toThrow(
+      `Kafka intake could not join 127.0.0.1:${dead}`,
+    );
+    expect(await isListening(tcpPort)).toBe(false);
+  });
+
+  it.skipIf(!KAFKA)(
+    `events produced to a topic land in SENTINEL_EVENTS and an invalid message is counted, not published${KAFKA_SKIP}`,
+    async () => {
+      const { Kafka, logLevel } = await import('kafkajs');
+      const brokers = (KAFKA ?? '').split(',');
+      const topic = `sentinel-intake-test-${Date.now()}`;
+      const kafka = new Kafka({ clientId: 'sentinel-test', brokers, logLevel: logLevel.NOTHING });
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+      await admin.disconnect();
+      const list = [ev(1), ev(2), ev(3)];
+      const producer = kafka.producer();
+      await producer.connect();
+      await producer.send({
+        topic,
+        messages: [
+          { value: JSON.stringify(list[0]) },
+          { value: JSON.stringify(list.slice(1)) },
+          { value: JSON.stringify({ ...ev(4), kind: 'nope' }) },
+        ],
+      });
+      await producer.disconnect();
+      const k = await kit();
+      const svc = await intake(k, {
+        kafka: { enabled: true, brokers, topics: [topic], groupId: `g-${topic}`, fromBeginning: true },
+      });
+      await waitFor(
+        'three events and one invalid message',
+        async () => {
+          const got = await events(k);
+          const invalid = await metric(
+            svc,
+            'sentinel_ingest_intake_received_total{source="kafka",outcome="invalid"}',
+          );
+          return got.length === 3 && invalid === 1;
+        },
+        { timeoutMs: 60_000 },
+      );
+      expect((await events(k)).map((e) => e.id).sort()).toEqual(list.map((e) => e.id).sort());
+    },
+  );
+});

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_REPORTED_PROBLEMS, makeEvent, readBatch, tokenMatches } from '@sentinel/ingest';
+import {
+  MAX_REPORTED_PROBLEMS,
+  checkIntakeConfig,
+  intakeConfigSchema,
+  makeEvent,
+  readBatch,
+  readKafkaValue,
+  tokenMatches,
+} from '@sentinel/ingest';
 import { createHash } from 'node:crypto';
 
 const ev = (i: number) =>
@@ -88,5 +96,38 @@ describe('HTTP intake token', () => {
       'Bearer s3cret-token-0123456789x',
     ])
       expect(tokenMatches(h, expected)).toBe(false);
+  });
+});
+
+describe('Kafka intake message reading', () => {
+  it('a message value is one event, an array or NDJSON; a tombstone or bad value is refused with the reason', () => {
+    const list = [ev(1), ev(2)];
+    const one = readKafkaValue(Buffer.from(JSON.stringify(list[0])), 10);
+    expect(one.ok && one.events).toEqual([list[0]]);
+    const nd = readKafkaValue(Buffer.from(list.map((e) => JSON.stringify(e)).join('\n')), 10);
+    expect(nd.ok && nd.events.length).toBe(2);
+    expect(readKafkaValue(null, 10)).toMatchObject({ ok: false, error: 'empty message' });
+    const bad = readKafkaValue(Buffer.from(JSON.stringify({ ...ev(3), ts: -1 })), 10);
+    expect(!bad.ok && bad.problems).toEqual([
+      { index: 0, field: 'ts', problem: 'must be between 0 and 8640000000000000, got -1' },
+    ]);
+  });
+});
+
+describe('intake settings', () => {
+  const cfg = (patch: Record<string, unknown>) => intakeConfigSchema.parse(patch);
+  it('intake with no listener, HTTP without a token, Kafka without brokers are refused naming the key', () => {
+    expect(() => checkIntakeConfig(cfg({}))).toThrow(/no listener/);
+    expect(() => checkIntakeConfig(cfg({ http: { enabled: true } }))).toThrow(
+      /intake\.http\.token is not set/,
+    );
+    expect(() => checkIntakeConfig(cfg({ kafka: { enabled: true } }))).toThrow(/intake\.kafka\.brokers/);
+    expect(() => checkIntakeConfig(cfg({ syslog: { udpPort: 5514, allowFrom: ['10.0.0.0/33'] } }))).toThrow(
+      /intake\.syslog\.allowFrom\.0.*10\.0\.0\.0\/33/,
+    );
+    expect(() => intakeConfigSchema.parse({ http: { token: 'short' } })).toThrow(/at least 16/);
+    expect(() =>
+      checkIntakeConfig(cfg({ syslog: { tcpPort: 5514, allowFrom: ['10.0.0.0/8', '::1'] } })),
+    ).not.toThrow();
   });
 });
