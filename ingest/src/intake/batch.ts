@@ -3,7 +3,7 @@
 import { validateDecisionEvent } from '../contract/validate.ts';
 import type { DecisionEventV1 } from '../contract/v1.ts';
 
-/** One bad event: its position in the batch (0-based; the line for NDJSON is index + blank lines), the field and why. */
+/** One bad event: its position among the events of the batch (0-based; blank NDJSON lines do not count), the field and why. */
 export interface BatchProblem {
   index: number;
   field: string;

@@ -2,7 +2,8 @@
 // `logger`, Node sockets) and a real Mosquitto whose log lines reach the intake through `logger`.
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { promisify } from 'node:util';
@@ -17,6 +18,7 @@ import {
 } from '@sentinel/ingest';
 import type { DecisionEventV1, IntakeService } from '@sentinel/ingest';
 import {
+  createTestPki,
   connackCode,
   connectDevice,
   getFreePorts,
@@ -157,6 +159,38 @@ describe('HTTP intake', () => {
     const text = await (await fetch(`${svc.httpUrl}/metrics`)).text();
     expect(text).toContain('sentinel_ingest_intake_received_total{source="syslog_tcp",outcome="unmapped"} 0');
     expect(text).toContain('sentinel_ingest_published_total');
+  });
+
+  it('speaks HTTPS when given a certificate and key', async () => {
+    const k = await kit();
+    const pki = await createTestPki(`${k.dir}/pki`);
+    const svc = await intake(k, {
+      http: { ...httpOn.http, tlsCertFile: pki.serverCert, tlsKeyFile: pki.serverKey },
+    });
+    expect(svc.httpUrl).toMatch(/^https:/);
+    const sent = ev(1);
+    const status = await new Promise<number>((resolve, reject) => {
+      const url = new URL(`${svc.httpUrl}/v1/events`);
+      const req = httpsRequest(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          servername: 'localhost',
+          ca: readFileSync(pki.caCert),
+          headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify(sent));
+    });
+    expect(status).toBe(202);
+    expect((await events(k)).map((e) => e.id)).toEqual([sent.id]);
   });
 
   it('refuses to start without a token, naming the setting', async () => {

@@ -13,7 +13,8 @@ export type SyslogOutcome =
   | { outcome: 'unmapped' | 'ignored' };
 
 export const NODE_PREFIX = 'syslog:';
-const MAX_HOSTS = 1024;
+// Hostnames come from the sender: bound how many brokers keep state (allowFrom bounds who may send).
+const MAX_HOSTS = 64;
 const MAX_NODE = 255;
 
 /** The node name for a sending host: prefixed, and only characters a host name or address uses. */
