@@ -105,6 +105,8 @@ export async function startAnalytics(o: AnalyticsOptions): Promise<AnalyticsServ
       durable: o.analytics.durable,
       validate: validateDecisionEvent,
       batchSize: b.maxEvents,
+      // one ack per stored batch; the writer checks records marked as possibly seen against the store
+      ackAll: true,
       handle: (batch) => pipeline.handle(batch),
     }),
     new DurableConsumer({

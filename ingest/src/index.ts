@@ -80,6 +80,8 @@ export { DiskSpool } from './publisher/spool.ts';
 export type { SpoolRecord, SpoolOptions } from './publisher/spool.ts';
 export { DurableConsumer } from './consumer/consumer.ts';
 export { parseDelivery } from './consumer/delivery.ts';
+export { CumulativeAcks } from './consumer/cumulative-acks.ts';
+export type { Ackable, ForeignPending } from './consumer/cumulative-acks.ts';
 export type { Delivery } from './consumer/delivery.ts';
 export type { ConsumerOptions, ConsumedRecord } from './consumer/consumer.ts';
 

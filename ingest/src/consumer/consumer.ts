@@ -10,18 +10,21 @@
 // supervisor restarts it.
 import type {
   Consumer,
+  ConsumerConfig,
+  ConsumerInfo,
   ConsumerMessages,
   JetStreamClient,
   JetStreamManager,
   JsMsg,
 } from '@nats-io/jetstream';
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, JetStreamApiError, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { headers as natsHeaders, nanos } from '@nats-io/nats-core';
 import { deadLetterSubject } from '../contract/subjects.ts';
 import type { Validated } from '../contract/validate.ts';
 import { formatProblems } from '../contract/validate.ts';
 import { ingestMetrics } from '../metrics/ingest-metrics.ts';
+import { CumulativeAcks } from './cumulative-acks.ts';
 import { parseDelivery } from './delivery.ts';
 import type { IngestMetrics } from '../metrics/ingest-metrics.ts';
 import type { Logger } from '../util/log.ts';
@@ -61,8 +64,25 @@ export interface ConsumerOptions<T> {
    * them arrived, whichever comes first.
    */
   maxWaitMs?: number;
+  /**
+   * AckPolicy "all": one ack per handled batch instead of one per message (see cumulative-acks.ts). Only
+   * for a durable that one process reads at a time. Failed records are retried in place with the
+   * backoff instead of being nak'ed, since a later cumulative ack would cover a nak'ed record. An
+   * existing durable with the other policy is replaced without losing or repeating a record: records
+   * the old one may have handed over come again with a deliveryCount of at least 2.
+   */
+  ackAll?: boolean;
   metrics?: IngestMetrics;
   log?: Logger;
+}
+
+/** A replaced durable's description says up to which stream sequence records may come a second time. */
+const SEEN_PREFIX = 'sentinel: may redeliver handled records up to stream sequence ';
+
+function seenUpTo(description: string | undefined): number {
+  if (!description?.startsWith(SEEN_PREFIX)) return 0;
+  const n = Number(description.slice(SEEN_PREFIX.length));
+  return Number.isSafeInteger(n) && n > 0 ? n : 0;
 }
 
 interface Prepared<T> {
@@ -83,6 +103,10 @@ export class DurableConsumer<T> {
   /** The batch being handled while the next one is parsed; see pipeline(). */
   private inflight: Promise<void> = Promise.resolve();
   private failure: unknown;
+  /** AckPolicy "all" only: which finished records an ack may cover now. */
+  private acks: CumulativeAcks<JsMsg> | undefined;
+  /** Records up to this stream sequence may have been handed over by a replaced durable. */
+  private seenUpTo = 0;
   /** Last known number of messages not yet delivered. */
   lag = 0;
 
@@ -94,6 +118,7 @@ export class DurableConsumer<T> {
       backoffMs: [200, 1000, 5000],
       ackWaitMs: 30_000,
       deliver: 'all',
+      ackAll: false,
       ...opts,
     };
     this.m = opts.metrics ?? ingestMetrics();
@@ -104,12 +129,12 @@ export class DurableConsumer<T> {
     });
   }
 
-  /** Create the durable if needed (idempotent). */
+  /** Create the durable if needed (idempotent); replace it if its ack policy is not the one asked for. */
   async ensure(): Promise<Consumer> {
     const jsm: JetStreamManager = await jetstreamManager(this.o.nc);
-    const cfg = {
+    const cfg: Partial<ConsumerConfig> & { durable_name: string } = {
       durable_name: this.o.durable,
-      ack_policy: AckPolicy.Explicit,
+      ack_policy: this.o.ackAll ? AckPolicy.All : AckPolicy.Explicit,
       ack_wait: nanos(this.o.ackWaitMs),
       max_ack_pending: Math.max(this.o.batchSize * 4, 1000),
       deliver_policy: this.o.deliver === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
@@ -119,19 +144,90 @@ export class DurableConsumer<T> {
           ? { filter_subjects: this.o.filterSubjects }
           : {}),
     };
-    try {
-      await jsm.consumers.info(this.o.stream, this.o.durable);
-    } catch {
-      await jsm.consumers.add(this.o.stream, cfg);
-    }
+    const info = await this.info(jsm, this.o.durable);
+    const parked = await this.info(jsm, this.parkedName());
+    const current =
+      parked || (info && info.config.ack_policy !== cfg.ack_policy)
+        ? await this.replace(jsm, cfg, info, parked)
+        : (info ?? (await jsm.consumers.add(this.o.stream, cfg)));
+    this.seenUpTo = seenUpTo(current.config.description);
     this.js = jetstream(this.o.nc);
     this.consumer = await this.js.consumers.get(this.o.stream, this.o.durable);
     return this.consumer;
   }
 
+  /**
+   * A durable's ack policy cannot be changed in place. The new durable starts right after the old one's
+   * ack floor, so nothing is skipped; whatever the old one delivered past that floor may have been handled
+   * already, so those records are marked (deliveryCount >= 2) for the handler to check. The plan is
+   * parked in a second durable before the old one is deleted, so a crash half-way resumes it on the next
+   * start instead of creating a durable that replays the whole stream as new.
+   */
+  private async replace(
+    jsm: JetStreamManager,
+    cfg: Partial<ConsumerConfig> & { durable_name: string },
+    old: ConsumerInfo | undefined,
+    parked: ConsumerInfo | undefined,
+  ): Promise<ConsumerInfo> {
+    const start = parked?.config.opt_start_seq ?? (old ? old.ack_floor.stream_seq + 1 : 1);
+    const seen = parked ? seenUpTo(parked.config.description) : (old?.delivered.stream_seq ?? 0);
+    const plan: Partial<ConsumerConfig> & { durable_name: string } = {
+      ...cfg,
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: start,
+      description: `${SEEN_PREFIX}${seen}`,
+    };
+    if (!parked) await jsm.consumers.add(this.o.stream, { ...plan, durable_name: this.parkedName() });
+    let current = old;
+    if (old && old.config.ack_policy !== cfg.ack_policy) {
+      await jsm.consumers.delete(this.o.stream, this.o.durable);
+      current = undefined;
+    }
+    current ??= await jsm.consumers.add(this.o.stream, plan);
+    await jsm.consumers.delete(this.o.stream, this.parkedName());
+    this.log.info('durable replaced to change its ack policy', {
+      ackPolicy: cfg.ack_policy,
+      startSeq: start,
+      maybeSeenUpTo: seen,
+    });
+    return current;
+  }
+
+  private parkedName(): string {
+    return `${this.o.durable}-replacing`;
+  }
+
+  private async info(jsm: JetStreamManager, name: string): Promise<ConsumerInfo | undefined> {
+    try {
+      return await jsm.consumers.info(this.o.stream, name);
+    } catch (err) {
+      if (err instanceof JetStreamApiError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * With AckPolicy "all", what an earlier run left delivered and unacknowledged (a crash between insert
+   * and ack, or a run that failed) holds every ack back until it has come again and been handled.
+   */
+  private async startAcks(consumer: Consumer): Promise<void> {
+    if (!this.o.ackAll) return;
+    const info = await consumer.info();
+    this.acks = new CumulativeAcks<JsMsg>(
+      info.num_ack_pending > 0
+        ? {
+            floor: info.ack_floor.stream_seq,
+            upTo: info.delivered.stream_seq,
+            count: info.num_ack_pending,
+          }
+        : undefined,
+    );
+  }
+
   /** Fetch and handle until stop(); throws on a failure the supervisor should see. */
   async run(): Promise<void> {
     const consumer = this.consumer ?? (await this.ensure());
+    await this.startAcks(consumer);
     this.lagTimer = setInterval(() => void this.refreshLag(), 2000);
     this.lagTimer.unref();
     if (this.o.maxWaitMs !== undefined) return this.runStreaming(consumer, this.o.maxWaitMs);
@@ -197,10 +293,15 @@ export class DurableConsumer<T> {
 
   private async refreshLag(): Promise<void> {
     try {
-      const info = await this.consumer?.info(true);
+      const info = await this.consumer?.info();
       if (info) {
         this.lag = info.num_pending;
         this.m.lag.set({ consumer: this.o.durable }, info.num_pending);
+        // an earlier run's records that never come back (they left the stream) must not hold acks forever
+        if (this.acks?.holding && info.num_ack_pending <= this.acks.held()) {
+          this.acks.liftHold();
+          this.acks.flush();
+        }
       }
     } catch {
       // the run loop reports connection trouble; the gauge keeps its last value
@@ -216,7 +317,10 @@ export class DurableConsumer<T> {
   private async pipeline(msgs: JsMsg[]): Promise<void> {
     const good = await this.prepare(msgs);
     await this.drain();
-    if (good.length === 0) return;
+    if (good.length === 0) {
+      this.acks?.flush(); // a batch of dead-lettered records only
+      return;
+    }
     this.inflight = this.commit(good).catch((err: unknown) => {
       this.failure = err;
     });
@@ -239,6 +343,10 @@ export class DurableConsumer<T> {
       const reply = (msg as { reply?: unknown }).reply;
       const info = (typeof reply === 'string' ? parseDelivery(reply) : undefined) ?? msg.info;
       if (info.deliveryCount > 1) this.m.redelivered.inc({ consumer: this.o.durable });
+      this.acks?.received(info.streamSequence);
+      // a replaced durable may have handed this record over before
+      const deliveryCount =
+        info.streamSequence <= this.seenUpTo ? Math.max(2, info.deliveryCount) : info.deliveryCount;
       let parsed: unknown;
       try {
         parsed = msg.json();
@@ -256,7 +364,7 @@ export class DurableConsumer<T> {
           value: v.value,
           subject: msg.subject,
           seq: info.streamSequence,
-          deliveryCount: info.deliveryCount,
+          deliveryCount,
         },
         msg,
       });
@@ -268,16 +376,56 @@ export class DurableConsumer<T> {
     const started = performance.now();
     try {
       await this.o.handle(good.map((g) => g.rec));
-      for (const g of good) g.msg.ack();
+      this.settled(good.map((g) => g.msg));
       this.m.acked.inc({ consumer: this.o.durable }, good.length);
     } catch (err) {
       this.log.warn('batch handler failed; retrying its records one by one', {
         error: err,
         size: good.length,
       });
-      for (const g of good) await this.handleAlone(g.rec, g.msg);
+      // the failed batch may have been stored in part: the retries say so with their delivery count
+      for (const g of good) {
+        const rec = { ...g.rec, deliveryCount: g.rec.deliveryCount + 1 };
+        if (this.acks) await this.retryInPlace(this.acks, rec, g.msg);
+        else await this.handleAlone(rec, g.msg);
+      }
+      this.acks?.flush();
     }
     this.m.handleSeconds.observe({ consumer: this.o.durable }, (performance.now() - started) / 1000);
+  }
+
+  /** Handled: one ack each, or with AckPolicy "all" one ack for all that can be covered now. */
+  private settled(msgs: JsMsg[]): void {
+    if (!this.acks) {
+      for (const m of msgs) m.ack();
+      return;
+    }
+    for (const m of msgs) this.acks.finished(m);
+    this.acks.flush();
+  }
+
+  /**
+   * AckPolicy "all": a nak'ed record would be covered by the next batch's ack, so a failing record is
+   * retried here, with the backoff, until it is handled or dead-lettered. Stopping leaves it unfinished:
+   * no ack covers it and the server delivers it again.
+   */
+  private async retryInPlace(acks: CumulativeAcks<JsMsg>, rec: ConsumedRecord<T>, msg: JsMsg): Promise<void> {
+    for (let attempt = 1; !this.stopped; attempt++) {
+      try {
+        await this.o.handle([{ ...rec, deliveryCount: rec.deliveryCount + attempt - 1 }]);
+        acks.finished(msg);
+        this.m.acked.inc({ consumer: this.o.durable });
+        return;
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        if (attempt >= this.o.maxDeliver) {
+          await this.deadLetter(msg, 'failed', `handler failed ${attempt} times: ${message}`);
+          return;
+        }
+        const delays = this.o.backoffMs;
+        await new Promise((r) => setTimeout(r, delays[Math.min(attempt - 1, delays.length - 1)] ?? 1000));
+      }
+    }
   }
 
   private async handleAlone(rec: ConsumedRecord<T>, msg: JsMsg): Promise<void> {
@@ -310,8 +458,10 @@ export class DurableConsumer<T> {
     const js = this.js ?? jetstream(this.o.nc);
     await js.publish(deadLetterSubject(this.o.stream, this.o.durable), msg.data, { headers: h });
     // Acked, not terminated: the record now lives in the dead-letter stream, and an ack advances the
-    // consumer's floor on every server version (a TERM leaves it pending on 2.9).
-    msg.ack();
+    // consumer's floor on every server version (a TERM leaves it pending on 2.9). With AckPolicy "all"
+    // its own ack would cover the records before it, handled or not: it joins the next cumulative ack.
+    if (this.acks) this.acks.finished(msg);
+    else msg.ack();
     this.m.deadLettered.inc({ consumer: this.o.durable, cause });
     this.log.warn('record dead-lettered', { seq: msg.seq, subject: msg.subject, cause, error });
   }
