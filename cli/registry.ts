@@ -17,6 +17,7 @@ import { authServiceService } from './services/auth-service.ts';
 import { coreBrokerService } from './services/core-broker.ts';
 import { enforcementService } from './services/enforcement.ts';
 import { exportService } from './services/export.ts';
+import { intakeService } from './services/intake.ts';
 import { mariadbService } from './services/mariadb.ts';
 import { natsService, streamsService } from './stack.ts';
 import type { StackService } from './stack.ts';
@@ -48,6 +49,7 @@ export const services: StackService[] = [
   streamsService,
   analyticsService,
   exportService,
+  intakeService,
   mariadbService,
   authServiceService,
   enforcementService,
