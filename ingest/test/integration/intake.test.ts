@@ -386,6 +386,40 @@ describe('syslog intake', () => {
   });
 });
 
+describe('syslog intake backpressure', () => {
+  it('a TCP sender is paused while the spool is past its bound and resumed when NATS is back, losing nothing', async () => {
+    const k = await kit();
+    const [tcpPort] = (await getFreePorts(1)) as [number];
+    const svc = await intake(k, { syslog: { tcpPort }, maxSpoolBytes: 1024 * 1024 });
+    await k.server.stop();
+    const N = 8000;
+    const frame = (i: number): string => {
+      const msg = `<30>1 - bp-host mosquitto - - - Client dev-${i} closed its connection.`;
+      return `${Buffer.byteLength(msg)} ${msg}`;
+    };
+    const lines = (from: number, to: number): string =>
+      Array.from({ length: to - from }, (_, i) => frame(from + i)).join('');
+    const sock = connect(tcpPort, '127.0.0.1');
+    sock.on('error', () => undefined);
+    const accepted = () =>
+      metric(svc, 'sentinel_ingest_intake_received_total{source="syslog_tcp",outcome="accepted"}');
+    // The first half fills the spool past its bound; the second half then stays unread.
+    sock.write(lines(0, N / 2));
+    await waitFor('first half spooled', async () => (await accepted()) === N / 2);
+    expect(svc.publisher.getStats().spoolBytes).toBeGreaterThan(1024 * 1024);
+    sock.write(lines(N / 2, N));
+    await new Promise((r) => setTimeout(r, 1500));
+    const last = await accepted();
+    expect(last).toBeLessThan(N);
+    await k.server.restart();
+    await waitFor('every line accepted', async () => (await accepted()) === N, { timeoutMs: 60_000 });
+    await waitFor('spool drained', () => svc.publisher.getStats().mode === 'live', { timeoutMs: 60_000 });
+    sock.end();
+    const got = await events(k);
+    expect(new Set(got.map((e) => e.subject.clientId)).size).toBe(N);
+  });
+});
+
 describe('syslog intake behind a real Mosquitto', () => {
   it('a device failing auth at Mosquitto becomes auth.bad_credentials with its address in SENTINEL_EVENTS', async () => {
     const k = await kit();

@@ -199,7 +199,7 @@ describe('syslog mapping', () => {
   };
 
   it('a refused CONNECT joins Mosquitto’s CONNACK line to the "not authorised" line', () => {
-    const m = new SyslogMapper();
+    const m = new SyslogMapper(() => at + 1000);
     const opened = map(m, 'New connection from 203.0.113.7:51000 on port 1883.');
     expect(opened).toMatchObject({
       node: 'syslog:broker-1',
@@ -285,6 +285,13 @@ describe('syslog mapping', () => {
     expect(m.map(msg5424('mosquitto version 2.0.11 running'), 'x').outcome).toBe('ignored');
     expect(m.map(msg5424('kernel: eth0 link up'), 'x').outcome).toBe('unmapped');
     expect(m.map('', 'x').outcome).toBe('unmapped');
+  });
+
+  it('the header time is used when within a day of ours, else the time of arrival', () => {
+    const late = new SyslogMapper(() => at + 23 * 3600_000);
+    expect(map(late, 'Client a disconnected.').ts).toBe(at);
+    const skewed = new SyslogMapper(() => at + 25 * 3600_000);
+    expect(map(skewed, 'Client a disconnected.').ts).toBe(at + 25 * 3600_000);
   });
 
   it('the node is the header host behind a prefix no Sentinel node name can carry, else the sender address', () => {

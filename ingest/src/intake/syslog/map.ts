@@ -16,6 +16,7 @@ export const NODE_PREFIX = 'syslog:';
 // Hostnames come from the sender: bound how many brokers keep state (allowFrom bounds who may send).
 const MAX_HOSTS = 64;
 const MAX_NODE = 255;
+const MAX_SKEW_MS = 24 * 3600_000;
 
 /** The node name for a sending host: prefixed, and only characters a host name or address uses. */
 export function syslogNode(host: string): string {
@@ -35,13 +36,23 @@ export class SyslogMapper {
     const node = syslogNode(host);
     const text = msg.msg.trim();
     if (text.startsWith('{')) return this.json(text, node);
-    const mapped = this.broker(host).map(text, { node, ts: msg.ts ?? this.now() });
+    const mapped = this.broker(host).map(text, { node, ts: this.eventTime(msg.ts) });
     if (mapped === undefined || mapped === 'ignored') return { outcome: mapped ?? 'unmapped' };
     // A long client id or topic from a line can exceed the contract's bounds: check like any input.
     const v = validateDecisionEvent(mapped);
     return v.ok
       ? { outcome: 'accepted', event: v.value, mapper: 'mosquitto' }
       : { outcome: 'invalid', problem: formatProblems(v.problems) };
+  }
+
+  /**
+   * The header's time when it has one near ours: a queued sender (rsyslog's disk queue after an outage)
+   * delivers lines hours late and their real time is in the header; a time further off than MAX_SKEW_MS
+   * is a wrong clock or a forged header, and would land events outside every analytics window.
+   */
+  private eventTime(headerTs: number | undefined): number {
+    const now = this.now();
+    return headerTs !== undefined && Math.abs(headerTs - now) <= MAX_SKEW_MS ? headerTs : now;
   }
 
   private json(text: string, node: string): SyslogOutcome {
