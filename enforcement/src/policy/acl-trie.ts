@@ -10,6 +10,9 @@
 // which the caller guarantees are safe (non-empty; no '/', '+', '#' or NUL): they can then never span a
 // level boundary.
 
+import { compileTrie } from './acl-compile.ts';
+import type { CompiledTrie } from './acl-compile.ts';
+
 const SLASH = 47;
 const DOLLAR = 36;
 
@@ -27,7 +30,7 @@ export interface FilterTokens {
 }
 
 /** No deny filter matched (larger than any index). */
-const NONE = 0x3fffffff;
+export const NONE = 0x3fffffff;
 
 /** The answer of `matchTopic`: no allow filter matched. */
 export const NO_ALLOW = -2;
@@ -35,7 +38,7 @@ export const NO_ALLOW = -2;
 export const ALLOWED = -1;
 
 /** A level holding a placeholder, maybe with literal text around it ("%c", "x-%u"). */
-class PatternEdge {
+export class PatternEdge {
   constructor(
     readonly kinds: number[],
     readonly texts: string[],
@@ -44,7 +47,7 @@ class PatternEdge {
   ) {}
 }
 
-class TrieNode {
+export class TrieNode {
   /** Literal children: level text and node, distinct texts. */
   litTexts: string[] = [];
   litNodes: TrieNode[] = [];
@@ -64,16 +67,43 @@ class TrieNode {
 }
 
 /** Literal children beyond this many are looked up in a Map (one substring) instead of compared in turn. */
-const MAP_FROM = 8;
+export const MAP_FROM = 8;
+
+/** Topics a trie answers by walking before it is compiled. */
+export const COMPILE_AFTER = 256;
+
+/**
+ * Compiled tries alive at once, at most: each costs about 10 KB of heap and 0.1 ms to make, so a node
+ * holding thousands of distinct hot rule sets (per-device ACLs from auth answers) walks the rest.
+ */
+const MAX_COMPILED = 1024;
+let compiledTries = 0;
+const released = new FinalizationRegistry<undefined>(() => {
+  compiledTries--;
+});
 
 /** A trie of one allow list and one deny list (deny filters keep their list index). */
 export class FilterTrie {
   readonly root = new TrieNode();
+  /**
+   * The same trie as straight-line code (acl-compile.ts), made once the trie has answered COMPILE_AFTER
+   * topics (so rule sets used by one quiet session cost no code), if it is small enough; until then, and
+   * for large tries, the walk below answers.
+   */
+  compiled: CompiledTrie | undefined = undefined;
+  /** Topics left to answer by walking before compiling; -1: not compiling (large trie, or turned off). */
+  uncompiled: number;
 
-  constructor(allow: readonly FilterTokens[], deny: readonly FilterTokens[]) {
+  /** `compileAfter`: topics to walk before compiling (0: at once); false keeps to the walk. */
+  constructor(
+    allow: readonly FilterTokens[],
+    deny: readonly FilterTokens[],
+    compileAfter: number | false = COMPILE_AFTER,
+  ) {
     for (const f of allow) this.add(f, -1);
     deny.forEach((f, i) => this.add(f, i));
     finish(this.root);
+    this.uncompiled = compileAfter === false ? -1 : Math.max(0, Math.floor(compileAfter));
   }
 
   private add(f: FilterTokens, denyIndex: number): void {
@@ -248,6 +278,16 @@ function tailOf(s: string, end: number, n: number): number {
  * do not match topics starting with '$' [MQTT-4.7.2-1].
  */
 export function matchTopic(trie: FilterTrie, topic: string, w: PlaceholderValues): number {
+  const compiled = trie.compiled;
+  if (compiled !== undefined) return compiled(topic, w);
+  if (trie.uncompiled >= 0 && trie.uncompiled-- === 0 && compiledTries < MAX_COMPILED) {
+    trie.compiled = compileTrie(trie.root);
+    if (trie.compiled !== undefined) {
+      compiledTries++;
+      released.register(trie, undefined);
+      return trie.compiled(topic, w);
+    }
+  }
   gAllow = false;
   gDeny = NONE;
   const root = trie.root;
@@ -364,7 +404,7 @@ function levelEnd(topic: string, j: number, tl: number): number {
  * the client id, length and level end are checked from the session's own fields first, then the packed
  * id (or its last two characters before the string itself).
  */
-function matchValue(cid: boolean, topic: string, j: number, tl: number, w: PlaceholderValues): number {
+export function matchValue(cid: boolean, topic: string, j: number, tl: number, w: PlaceholderValues): number {
   if (!cid) {
     const e = j + w.u.length;
     return (e === tl || (e < tl && topic.charCodeAt(e) === SLASH)) && topic.slice(j, e) === w.u ? e : -1;
@@ -392,7 +432,7 @@ function same4(topic: string, j: number, n: number, pack: number): boolean {
  * Where the pattern ends if the topic spells it from `j`, else -1. The parts hold no '/', so a match
  * stays inside the level; the caller checks that the level ends there.
  */
-function matchPattern(p: PatternEdge, topic: string, j: number, w: PlaceholderValues): number {
+export function matchPattern(p: PatternEdge, topic: string, j: number, w: PlaceholderValues): number {
   const kinds = p.kinds;
   let k = j;
   for (let i = 0; i < kinds.length; i++) {

@@ -17,6 +17,7 @@
 import {
   ALLOWED,
   CID,
+  COMPILE_AFTER,
   FilterTrie,
   HASH,
   LIT,
@@ -273,22 +274,26 @@ function unsafeIdentityTemplate(t: RuleTemplate, id: SessionIdentity): RuleTempl
       const c = substituteTokens(f, id, kind);
       return c ? [c] : [];
     });
-  return withTries({
-    pubAllow: rewrite(t.pubAllow, 'allow'),
-    pubDeny: rewrite(t.pubDeny, 'deny'),
-    subAllow: rewrite(t.subAllow, 'allow'),
-    subDeny: rewrite(t.subDeny, 'deny'),
-    retain: t.retain,
-    wildcards: t.wildcards,
-    usesUsername: false,
-  });
+  return withTries(
+    {
+      pubAllow: rewrite(t.pubAllow, 'allow'),
+      pubDeny: rewrite(t.pubDeny, 'deny'),
+      subAllow: rewrite(t.subAllow, 'allow'),
+      subDeny: rewrite(t.subDeny, 'deny'),
+      retain: t.retain,
+      wildcards: t.wildcards,
+      usesUsername: false,
+    },
+    false,
+  );
 }
 
-function withTries(lists: Omit<RuleTemplate, 'pub' | 'sub'>): RuleTemplate {
+/** `compileAfter`: see FilterTrie; false for one session's own rewritten rules (they stay walked). */
+function withTries(lists: Omit<RuleTemplate, 'pub' | 'sub'>, compileAfter: number | false): RuleTemplate {
   return {
     ...lists,
-    pub: new FilterTrie(lists.pubAllow, lists.pubDeny),
-    sub: new FilterTrie(lists.subAllow, lists.subDeny),
+    pub: new FilterTrie(lists.pubAllow, lists.pubDeny, compileAfter),
+    sub: new FilterTrie(lists.subAllow, lists.subDeny, compileAfter),
   };
 }
 
@@ -300,6 +305,11 @@ export interface AclEngineOptions {
   users?: Record<string, AclRuleSet>;
   /** Templates kept for rule sets that arrive as fresh objects (auth answers). */
   maxTemplates?: number;
+  /**
+   * Topics a template's trie answers by walking before it becomes straight-line code (acl-compile.ts);
+   * 0 compiles at once, false never (the tests compare all three).
+   */
+  compileAfter?: number | false;
 }
 
 export class TopicAclEngine implements AclEngine {
@@ -344,7 +354,7 @@ export class TopicAclEngine implements AclEngine {
     const text = canonical(rules);
     let t = this.byText.get(text);
     if (t === undefined) {
-      t = buildTemplate(rules);
+      t = buildTemplate(rules, this.opts.compileAfter ?? COMPILE_AFTER);
       if (this.byText.size >= this.maxTemplates) {
         const oldest = this.byText.keys().next();
         if (!oldest.done) this.byText.delete(oldest.value);
@@ -374,7 +384,7 @@ function compileList(sources: string[] | undefined, denied?: [ReasonCode, string
   });
 }
 
-function buildTemplate(rules: AclRuleSet): RuleTemplate {
+function buildTemplate(rules: AclRuleSet, compileAfter: number | false): RuleTemplate {
   const lists = {
     pubAllow: compileList(rules.publish?.allow),
     pubDeny: compileList(rules.publish?.deny, ['acl.publish_denied', 'acl.publish.deny']),
@@ -386,5 +396,5 @@ function buildTemplate(rules: AclRuleSet): RuleTemplate {
   const usesUsername = [lists.pubAllow, lists.pubDeny, lists.subAllow, lists.subDeny].some((fs) =>
     fs.some((f) => f.kinds.includes(USR)),
   );
-  return withTries({ ...lists, usesUsername });
+  return withTries({ ...lists, usesUsername }, compileAfter);
 }

@@ -42,6 +42,7 @@ const WORDS = [
   '%x',
   'abcdefghijklmnop',
   'abcde',
+  'a level text of thirty-one chars',
 ];
 // Lengths around the 4-character packs and the 16-character limit of packed values, characters on both
 // sides of ASCII, one-character values, and values that must not be compared in place.
@@ -171,30 +172,38 @@ describe('topic ACL trie matcher', () => {
     let denied = 0;
     for (let r = 0; r < 1000; r++) {
       const rules = ruleSet(g);
-      const engine = new TopicAclEngine({ defaultRules: rules });
+      // The trie as straight-line code from the first topic on, and the trie walked, never compiled.
+      const compiled = new TopicAclEngine({ defaultRules: rules, compileAfter: 0 });
+      const walked = new TopicAclEngine({ defaultRules: rules, compileAfter: false });
       const reference = new ReferenceAclEngine({ defaultRules: rules });
       for (let s = 0; s < 4; s++) {
         const id = identity(g);
-        const acl = engine.forSession(id, undefined);
         const ref = reference.forSession(id, undefined);
+        const acls = [compiled.forSession(id, undefined), walked.forSession(id, undefined)];
         for (let k = 0; k < 12; k++) {
           const t = topic(g, rules, id);
           const retain = g.int(3) === 0;
-          const got = acl.canPublish(t, retain);
           const f = g.int(2) === 0 ? filter(g) : t;
-          const answers = [got, acl.canReceive(t), acl.canSubscribe(f)];
           const wanted = [ref.canPublish(t, retain), ref.canReceive(t), ref.canSubscribe(f)];
-          // Deep comparison first (cheap); the detailed assertion names the case when they differ.
-          if (!isDeepStrictEqual(answers, wanted)) {
-            expect({ rules, id, topic: t, retain, f, answers }).toEqual({
-              rules,
-              id,
-              topic: t,
-              retain,
-              f,
-              answers: wanted,
-            });
+          for (const [matcher, acl] of [
+            ['compiled', acls[0]],
+            ['walked', acls[1]],
+          ] as const) {
+            const answers = [acl!.canPublish(t, retain), acl!.canReceive(t), acl!.canSubscribe(f)];
+            // Deep comparison first (cheap); the detailed assertion names the case when they differ.
+            if (!isDeepStrictEqual(answers, wanted)) {
+              expect({ matcher, rules, id, topic: t, retain, f, answers }).toEqual({
+                matcher,
+                rules,
+                id,
+                topic: t,
+                retain,
+                f,
+                answers: wanted,
+              });
+            }
           }
+          const got = wanted[0]!;
           compared++;
           if (got.ok) allowed++;
           else denied++;
@@ -213,7 +222,9 @@ describe('topic ACL trie matcher', () => {
       const allow = [filter(g), filter(g), filter(g)].filter((f) => !MALFORMED.includes(f));
       const deny = [filter(g)].filter((f) => !MALFORMED.includes(f));
       const id = { clientId: g.pick(SAFE_VALUES), username: g.pick(SAFE_VALUES), ip: '1.1.1.1' };
-      const acl = new TopicAclEngine({ defaultRules: {} }).forSession(id, {
+      // Every other rule set compiled to code from the first topic, the others walked.
+      const compileAfter = r % 2 === 0 ? 0 : false;
+      const acl = new TopicAclEngine({ defaultRules: {}, compileAfter }).forSession(id, {
         publish: { allow, deny },
         retain: true,
       });

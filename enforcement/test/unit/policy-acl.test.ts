@@ -299,6 +299,24 @@ describe('ACL engine', () => {
     expect(reason(s.canPublish(deep('b', 'y'), false))).toBe('acl.publish_denied');
   });
 
+  it('ACL - a rule set keeps its answers when its trie becomes code after being used a while', () => {
+    const rules: AclRuleSet = { publish: { allow: ['devices/%c/#', '+/status'], deny: ['devices/%c/fw/#'] } };
+    const s = engine.forSession(dev, rules);
+    const cases: [string, string][] = [
+      ['devices/dev-1/t', 'ok'],
+      ['devices/dev-1', 'ok'],
+      ['devices/dev-2/t', 'acl.publish_denied'],
+      ['devices/dev-1/fw/x', 'acl.publish_denied'],
+      ['x/status', 'ok'],
+      ['$SYS/status', 'acl.publish_denied'],
+    ];
+    // Well past the walked topics before compiling (COMPILE_AFTER, 256), on both sides of it.
+    for (let round = 0; round < 100; round++) {
+      for (const [topic, want] of cases)
+        expect([round, topic, reason(s.canPublish(topic, false))]).toEqual([round, topic, want]);
+    }
+  });
+
   it('ACL - a SUBSCRIBE denial shows the filter without control characters', () => {
     const v = acl.canSubscribe('clients/x\u0000\u001b[31m');
     expect(v.ok ? undefined : v.rule?.matched).toBe('clients/x??[31m');
