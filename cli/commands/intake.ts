@@ -24,6 +24,7 @@ export const registerIntake: RegisterCommand = (program, ctx) => {
         http: svc.httpUrl ? `${svc.httpUrl}/v1/events` : 'off',
         syslogUdp: svc.syslogUdpPort ?? 'off',
         syslogTcp: svc.syslogTcpPort ?? 'off',
+        metrics: svc.metricsUrl ?? 'off',
       });
       await new Promise<void>((done) => {
         const shutdown = (): void =>

@@ -34,6 +34,7 @@ export const intakeService: StackService = {
         url: `${svc.httpUrl}/v1/events`,
         note: `bearer token; metrics ${svc.httpUrl}/metrics`,
       });
+    if (!svc.httpUrl && svc.metricsUrl) endpoints.push({ label: 'Intake metrics', url: svc.metricsUrl });
     if (svc.syslogUdpPort)
       endpoints.push({ label: 'Intake syslog', url: `udp://${host}:${svc.syslogUdpPort}` });
     if (svc.syslogTcpPort)

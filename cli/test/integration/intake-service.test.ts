@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STREAMS, connectNats, natsConfigSchema, silentLogger } from '@sentinel/ingest';
 import type { DecisionEventV1 } from '@sentinel/ingest';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { getFreePort, startNats, tempDir, waitFor } from '@sentinel/infra';
+import { getFreePorts, startNats, tempDir, waitFor } from '@sentinel/infra';
 import type { NatsServer } from '@sentinel/infra';
 import { loadConfig } from '../../config.ts';
 import { intakeService } from '../../services/intake.ts';
@@ -36,14 +36,19 @@ describe('sentinel up - intake service', () => {
   });
 
   it('with intake.syslog.udpPort set it creates the streams, listens, and publishes what it maps', async () => {
-    const port = await getFreePort();
+    const [port, metricsPort] = (await getFreePorts(2)) as [number, number];
     const { config } = loadConfig(undefined, {
       SENTINEL_NATS_SERVERS: nats.url,
       SENTINEL_INTAKE_SYSLOG_UDP_PORT: String(port),
+      SENTINEL_INTAKE_METRICS_PORT: String(metricsPort),
     });
     const svc = await intakeService.start({ config, dataDir: t.dir, log: silentLogger });
     try {
-      expect(svc.endpoints).toEqual([{ label: 'Intake syslog', url: `udp://127.0.0.1:${port}` }]);
+      const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+      expect(svc.endpoints).toEqual([
+        { label: 'Intake metrics', url: metricsUrl },
+        { label: 'Intake syslog', url: `udp://127.0.0.1:${port}` },
+      ]);
       const sock = createSocket('udp4');
       const line =
         '<30>Nov 21 23:00:00 core-1 mosquitto[9]: Client plc-3 has exceeded timeout, disconnecting.';
@@ -56,6 +61,12 @@ describe('sentinel up - intake service', () => {
         return got !== undefined;
       });
       sock.close();
+      const text = await (await fetch(metricsUrl)).text();
+      expect(text).toMatch(
+        /sentinel_ingest_intake_received_total\{source="syslog_udp",outcome="accepted"\} [1-9]/,
+      );
+      const health = await fetch(`http://127.0.0.1:${metricsPort}/healthz`);
+      expect(health.status).toBe(200);
       expect(got).toMatchObject({
         node: 'syslog:core-1',
         reason: 'protocol.keepalive_timeout',

@@ -40,6 +40,8 @@ export interface StartIntakeOptions {
 export interface IntakeService {
   /** http(s)://host:port of the HTTP listener when it runs. */
   httpUrl: string | undefined;
+  /** Where /metrics and /healthz are served (the HTTP listener, or intake.metricsPort when it is off). */
+  metricsUrl: string | undefined;
   syslogUdpPort: number | undefined;
   syslogTcpPort: number | undefined;
   publisher: EventPublisher;
@@ -172,6 +174,7 @@ export async function startIntake(o: StartIntakeOptions): Promise<IntakeService>
   };
   try {
     let httpUrl: string | undefined;
+    let metricsUrl: string | undefined;
     if (c.http.enabled) {
       const handler = httpIntakeHandler(handlerOptions(o, sink, metrics, registry, log));
       const tls = c.http.tlsCertFile !== undefined && c.http.tlsKeyFile !== undefined;
@@ -187,13 +190,15 @@ export async function startIntake(o: StartIntakeOptions): Promise<IntakeService>
       http.requestTimeout = 60_000;
       const port = await listen(http, c.http.port, c.http.host);
       httpUrl = `${tls ? 'https' : 'http'}://${c.http.host.includes(':') ? `[${c.http.host}]` : c.http.host}:${port}`;
+      metricsUrl = `${httpUrl}/metrics`;
       log.info('HTTP intake listening', { url: httpUrl });
     } else if (c.metricsPort > 0) {
       // Syslog-only intake still answers health checks and scrapes; no token, so no event route.
       http = createHttpServer(
         httpIntakeHandler({ ...handlerOptions(o, sink, metrics, registry, log), token: undefined }),
       );
-      await listen(http, c.metricsPort, c.http.host);
+      const port = await listen(http, c.metricsPort, c.http.host);
+      metricsUrl = `http://${c.http.host.includes(':') ? `[${c.http.host}]` : c.http.host}:${port}/metrics`;
     }
     syslog = await startSyslogIntake({ config: c.syslog, sink, metrics, log });
     if (c.kafka.enabled) {
@@ -201,6 +206,7 @@ export async function startIntake(o: StartIntakeOptions): Promise<IntakeService>
     }
     return {
       httpUrl,
+      metricsUrl,
       syslogUdpPort: syslog.udpPort,
       syslogTcpPort: syslog.tcpPort,
       publisher,

@@ -45,7 +45,8 @@ async function kit(): Promise<NatsKit> {
 
 async function intake(k: NatsKit, patch: Record<string, unknown>, pub = {}): Promise<IntakeService> {
   const svc = await startIntake({
-    config: intakeConfigSchema.parse(patch),
+    // metricsPort 0: a syslog-only intake would otherwise take the fixed default port.
+    config: intakeConfigSchema.parse({ metricsPort: 0, ...patch }),
     nats: k.natsConfig,
     publisher: publisherConfig({ ackTimeoutMs: 500, ...pub }),
     dataDir: k.dir,

@@ -28,6 +28,7 @@ export interface SyslogIntake {
 
 /** How often a TCP sender paused for backpressure is looked at again, ms. */
 const BUSY_RECHECK_MS = 500;
+const INVALID_LOG_INTERVAL_MS = 10_000;
 
 /** The allow list as a BlockList (addresses and CIDR ranges); undefined when every sender is allowed. */
 export function allowList(entries: string[]): BlockList | undefined {
@@ -82,11 +83,26 @@ export async function startSyslogIntake(o: SyslogIntakeOptions): Promise<SyslogI
   const mapper = new SyslogMapper();
   const log = o.log.child({ component: 'intake-syslog' });
 
+  // An operator must learn why events vanish, but a bad sender must not flood the log: one line per
+  // interval, with how many were refused since the last one.
+  let lastWarn = 0;
+  let suppressed = 0;
+  const warnInvalid = (sender: string, problem: string): void => {
+    const now = Date.now();
+    if (now - lastWarn < INVALID_LOG_INTERVAL_MS) {
+      suppressed++;
+      return;
+    }
+    log.warn('syslog event refused: invalid', { sender, problem, refusedSinceLastLine: suppressed });
+    lastWarn = now;
+    suppressed = 0;
+  };
+
   const handle = (frame: Buffer, sender: string, source: IntakeSource): void => {
     const r = mapper.map(frame, sender);
     if (r.outcome !== 'accepted') {
       o.metrics.received.inc({ source, outcome: r.outcome });
-      if (r.outcome === 'invalid') log.debug('syslog event invalid', { sender, problem: r.problem });
+      if (r.outcome === 'invalid') warnInvalid(sender, r.problem);
       return;
     }
     o.metrics.mapped.inc({ mapper: r.mapper, reason: r.event.reason });
