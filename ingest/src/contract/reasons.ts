@@ -310,6 +310,12 @@ export const REASONS = {
     2,
     'The same client id connected again elsewhere.',
   ),
+  'disconnect.administrative': r(
+    'disconnect',
+    'disconnect',
+    2,
+    'An operator or a plugin closed the session (reported by an external broker through intake).',
+  ),
   'disconnect.socket_error': r(
     'disconnect',
     'disconnect',

@@ -253,10 +253,23 @@ describe('syslog mapping', () => {
     ['Client dev-2 disconnected due to protocol error.', 'protocol.malformed'],
     ['Client dev-2 already connected, closing old connection.', 'disconnect.session_taken_over'],
     ['1795302431: Client dev-2 disconnected.', 'disconnect.client'],
+    ['Client dev-2 disconnected: Connection reset by peer.', 'disconnect.socket_error'],
+    ['Client dev-2 disconnected due to oversize packet.', 'protocol.packet_too_large'],
+    ['Client dev-2 disconnected due to oversize payload.', 'protocol.packet_too_large'],
+    [
+      'Client dev-2 disconnected due to using not allowed feature (QoS too high, retain not supported, or bad AUTH method).',
+      'protocol.malformed',
+    ],
+    ['Client dev-2 been disconnected by administrative action.', 'disconnect.administrative'],
   ])('Mosquitto line %j maps to %s', (line, reason) => {
     const e = map(new SyslogMapper(), line);
     expect(e.reason).toBe(reason);
     expect(e.subject.clientId).toBe('dev-2');
+  });
+
+  it('a socket error of Mosquitto 2.0.12+ keeps the system error text', () => {
+    const e = map(new SyslogMapper(() => at), 'Client dev-5 disconnected: Connection reset by peer.');
+    expect(e.rule?.values).toMatchObject({ error: 'Connection reset by peer', source: 'mosquitto' });
   });
 
   it('a denied PUBLISH carries topic, QoS, retain and size', () => {

@@ -1,4 +1,4 @@
-// Mosquitto's own log lines (as Debian's mosquitto 2.0 writes them with `log_dest syslog`, or to a file
+// Mosquitto's own log lines (2.0.11 as Debian ships it, and the forms later 2.0 releases add; as mosquitto writes them with `log_dest syslog`, or to a file
 // with a `1700000000: ` time prefix) mapped onto decision events. Mosquitto logs a refused CONNECT in
 // two lines — `Sending CONNACK to <ip> (0, 5)` (debug) then `Client <unknown> disconnected, not
 // authorised.` — and a disconnect without the address, so the mapper keeps a little bounded state per
@@ -176,6 +176,7 @@ export class MosquittoMapper {
     });
   }
 
+  /** `Client ID …` lines, fixed texts first; the client id is group 1, an error text group 2. */
   private static readonly CLIENT_LINES: [RegExp, ReasonCode, string][] = [
     [/^Client (.*) disconnected\.$/, 'disconnect.client', 'disconnected'],
     [/^Client (.*) closed its connection\.$/, 'disconnect.socket_closed', 'closed_connection'],
@@ -188,10 +189,27 @@ export class MosquittoMapper {
     [/^Client (.*) disconnected due to protocol error\.$/, 'protocol.malformed', 'protocol_error'],
     [/^Client (.*) disconnected due to malformed packet\.$/, 'protocol.malformed', 'malformed_packet'],
     [
+      /^Client (.*) disconnected due to oversize (?:packet|payload)\.$/,
+      'protocol.packet_too_large',
+      'oversize',
+    ],
+    [
+      /^Client (.*) disconnected due to using not allowed feature \(.*\)\.$/,
+      'protocol.malformed',
+      'not_allowed_feature',
+    ],
+    [
+      /^Client (.*) been disconnected by administrative action\.$/,
+      'disconnect.administrative',
+      'administrative',
+    ],
+    [
       /^Client (.*) already connected, closing old connection\.$/,
       'disconnect.session_taken_over',
       'taken_over',
     ],
+    // Since 2.0.12 a socket error reads `Client ID disconnected: <strerror>.`; last, so fixed texts win.
+    [/^Client (.*) disconnected: (.+)\.$/, 'disconnect.socket_error', 'socket_error'],
   ];
 
   private clientLine(text: string, ctx: MapContext): MapResult {
@@ -202,7 +220,8 @@ export class MosquittoMapper {
       const subject = this.subjectOf(clientId);
       if (reason !== 'disconnect.session_taken_over' && clientId !== UNKNOWN_ID)
         this.peerByClient.delete(clientId);
-      return this.event(reason, ctx, rule, subject, text);
+      const values = m[2] !== undefined ? { error: m[2].slice(0, 200) } : undefined;
+      return this.event(reason, ctx, rule, subject, text, values);
     }
     return undefined;
   }
