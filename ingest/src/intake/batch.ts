@@ -18,7 +18,7 @@ export type BatchResult =
 export const MAX_REPORTED_PROBLEMS = 100;
 
 function isNdjson(contentType: string | undefined): boolean {
-  return contentType !== undefined && /(nd|x-ndjson|jsonl|json-seq|jsonlines)/i.test(contentType);
+  return contentType !== undefined && /ndjson|jsonl|json-seq|jsonlines/i.test(contentType);
 }
 
 function parseNdjson(body: string): { items: unknown[] } | { problem: BatchProblem } {

@@ -38,6 +38,11 @@ describe('HTTP intake body reading', () => {
     }
   });
 
+  it('a JSON array under a vendor JSON type is read as JSON, not as NDJSON', () => {
+    const r = readBatch(JSON.stringify([ev(1), ev(2)]), 'application/vnd.sentinel+json; charset=utf-8', 10);
+    expect(r.ok && r.events.length).toBe(2);
+  });
+
   it('a batch with one bad event is refused whole, naming index, field and reason', () => {
     const list: unknown[] = [
       ev(1),
