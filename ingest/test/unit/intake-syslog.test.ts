@@ -336,6 +336,12 @@ describe('syslog mapping', () => {
     expect(m.map('<14>1 - gw-2 sentinel - - - {"v":1', '127.0.0.1').outcome).toBe('invalid');
   });
 
+  it('control characters in a line do not reach the event message', () => {
+    const e = map(new SyslogMapper(() => at), 'Client evil\u001b[31m\ttab disconnected.');
+    expect(e.message).toBe('mosquitto: Client evil [31m tab disconnected.');
+    expect(e.subject.clientId).toBe('evil\u001b[31m\ttab');
+  });
+
   it('a client id longer than the contract allows is refused as invalid, not published', () => {
     const r = new SyslogMapper().map(msg5424(`Client ${'x'.repeat(2000)} disconnected.`), '127.0.0.1');
     expect(r.outcome).toBe('invalid');

@@ -48,6 +48,16 @@ function setBounded<K, V>(m: Map<K, V>, k: K, v: V): void {
   if (m.size > MAX_TRACKED) m.delete(m.keys().next().value as K);
 }
 
+/** Control characters (C0 and DEL) as spaces. */
+function oneLine(s: string): string {
+  let out = '';
+  for (const ch of s) {
+    const c = ch.charCodeAt(0);
+    out += c < 0x20 || c === 0x7f ? ' ' : ch;
+  }
+  return out;
+}
+
 function splitAddress(s: string): { ip: string; port: number } | undefined {
   const colon = s.lastIndexOf(':');
   if (colon <= 0) return undefined;
@@ -96,7 +106,8 @@ export class MosquittoMapper {
         values: { source: 'mosquitto', ...values },
       },
       ...(mqtt ? { mqtt } : {}),
-      message: `mosquitto: ${text.slice(0, 400)}`,
+      // One line, nothing a terminal or a log viewer would act on, whatever the sender put in the line.
+      message: `mosquitto: ${oneLine(text.slice(0, 400))}`,
     });
   }
 
