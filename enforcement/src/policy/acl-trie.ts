@@ -73,7 +73,7 @@ export const MAP_FROM = 8;
 export const COMPILE_AFTER = 256;
 
 /**
- * Compiled tries alive at once, at most: each costs about 10 KB of heap and 0.1 ms to make, so a node
+ * Compiled tries alive at once, at most: each costs about 5 KB of heap and 0.1 ms to make, so a node
  * holding thousands of distinct hot rule sets (per-device ACLs from auth answers) walks the rest.
  */
 const MAX_COMPILED = 1024;
