@@ -24,6 +24,8 @@ export const intakeHttpConfigSchema = z
       .default(1024 * 1024),
     /** Most events in one request; more get 413. */
     maxEvents: z.number().int().min(1).max(100_000).default(10_000),
+    /** Most HTTP connections at once; more are closed on arrival. */
+    maxConnections: z.number().int().min(1).max(100_000).default(1024),
     /** PEM certificate for HTTPS; with tlsKeyFile the listener speaks TLS. */
     tlsCertFile: z.string().optional(),
     /** PEM private key for HTTPS. */
@@ -91,7 +93,10 @@ export const intakeConfigSchema = z
       .string()
       .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 letters, digits, dot, dash or underscore')
       .default('intake'),
-    /** Spooled bytes above which HTTP intake answers 503 with Retry-After instead of taking more. */
+    /**
+     * Spooled bytes above which HTTP intake answers 503 with Retry-After, TCP syslog and Kafka pause
+     * (at most 90% of publisher.spoolMaxBytes, so senders back off before the spool drops anything).
+     */
     maxSpoolBytes: z
       .number()
       .int()

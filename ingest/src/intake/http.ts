@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import { readBatch } from './batch.ts';
 import type { IntakeMetrics } from './metrics.ts';
-import type { IntakeSink } from './sink.ts';
+import { IntakeSink } from './sink.ts';
 import type { Logger } from '../util/log.ts';
 
 export interface HttpIntakeOptions {
@@ -23,6 +23,7 @@ export interface HttpIntakeOptions {
 }
 
 const EVENTS_PATH = '/v1/events';
+const BUSY_BODY = { error: 'intake is spooling while NATS is away; retry later' };
 
 function digest(s: string): Buffer {
   return createHash('sha256').update(s).digest();
@@ -81,12 +82,7 @@ export function httpIntakeHandler(o: HttpIntakeOptions): (req: IncomingMessage, 
     }
     if (o.sink.busy()) {
       o.metrics.received.inc({ source: 'http', outcome: 'refused' });
-      send(
-        res,
-        503,
-        { error: 'intake is spooling while NATS is away; retry later' },
-        { 'retry-after': String(o.retryAfterS) },
-      );
+      send(res, 503, BUSY_BODY, { 'retry-after': String(o.retryAfterS) });
       return;
     }
     const declared = Number(req.headers['content-length'] ?? 0);
@@ -110,7 +106,13 @@ export function httpIntakeHandler(o: HttpIntakeOptions): (req: IncomingMessage, 
       send(res, batch.status, { error: batch.error, accepted: 0, problems: batch.problems });
       return;
     }
-    const r = await o.sink.accept(batch.events);
+    const estimate = IntakeSink.spoolEstimate(Buffer.byteLength(body), batch.events.length);
+    if (o.sink.busy(estimate)) {
+      o.metrics.received.inc({ source: 'http', outcome: 'refused' });
+      send(res, 503, BUSY_BODY, { 'retry-after': String(o.retryAfterS) });
+      return;
+    }
+    const r = await o.sink.accept(batch.events, estimate);
     const accepted = r.published + r.spooled;
     o.metrics.received.inc({ source: 'http', outcome: 'accepted' }, accepted);
     if (r.dropped > 0) {
@@ -135,13 +137,11 @@ export function httpIntakeHandler(o: HttpIntakeOptions): (req: IncomingMessage, 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz' && req.method === 'GET') {
+      // 200 while events are taken (also while spooling: nothing is lost); 503 once senders are turned away.
       const s = o.sink.publisher.getStats();
       const busy = o.sink.busy();
-      send(res, busy ? 503 : 200, {
-        status: busy ? 'spooling' : 'ok',
-        publisher: s.mode,
-        spoolBytes: s.spoolBytes,
-      });
+      const status = busy ? 'busy' : s.mode === 'live' ? 'ok' : 'spooling';
+      send(res, busy ? 503 : 200, { status, publisher: s.mode, spoolBytes: s.spoolBytes });
       return;
     }
     if (path === '/metrics' && req.method === 'GET') {

@@ -9,7 +9,7 @@ import { readBatch } from './batch.ts';
 import type { BatchResult } from './batch.ts';
 import type { IntakeKafkaConfig } from './config.ts';
 import type { IntakeMetrics } from './metrics.ts';
-import type { IntakeSink } from './sink.ts';
+import { IntakeSink } from './sink.ts';
 
 export interface KafkaIntakeOptions {
   config: IntakeKafkaConfig;
@@ -100,7 +100,10 @@ export async function startKafkaIntake(o: KafkaIntakeOptions): Promise<KafkaInta
         });
         return;
       }
-      const r = await o.sink.accept(batch.events);
+      const r = await o.sink.accept(
+        batch.events,
+        IntakeSink.spoolEstimate(message.value?.length ?? 0, batch.events.length),
+      );
       o.metrics.received.inc({ source: 'kafka', outcome: 'accepted' }, r.published + r.spooled);
       if (r.dropped > 0) {
         o.metrics.received.inc({ source: 'kafka', outcome: 'dropped' }, r.dropped);

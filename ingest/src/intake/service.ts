@@ -155,7 +155,11 @@ export async function startIntake(o: StartIntakeOptions): Promise<IntakeService>
     metrics: ingestMetrics(registry),
     log,
   });
-  const sink = new IntakeSink(publisher, c.maxSpoolBytes);
+  // Senders must be told to back off before the spool is full and starts dropping: never past 90% of it.
+  const sink = new IntakeSink(
+    publisher,
+    Math.min(c.maxSpoolBytes, Math.floor(o.publisher.spoolMaxBytes * 0.9)),
+  );
   let http: Server | undefined;
   let syslog: SyslogIntake | undefined;
   let kafka: KafkaIntake | undefined;
@@ -188,6 +192,7 @@ export async function startIntake(o: StartIntakeOptions): Promise<IntakeService>
           )
         : createHttpServer(handler);
       http.requestTimeout = 60_000;
+      http.maxConnections = c.http.maxConnections;
       const port = await listen(http, c.http.port, c.http.host);
       httpUrl = `${tls ? 'https' : 'http'}://${c.http.host.includes(':') ? `[${c.http.host}]` : c.http.host}:${port}`;
       metricsUrl = `${httpUrl}/metrics`;

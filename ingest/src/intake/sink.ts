@@ -17,14 +17,32 @@ export class IntakeSink {
     private readonly maxSpoolBytes: number,
   ) {}
 
-  /** True while the publisher holds more on disk than intake may add to: senders should back off. */
-  busy(): boolean {
+  /** Spool bytes that batches being published may still add (estimated from their size). */
+  private pendingBytes = 0;
+
+  /**
+   * True while NATS is away and the spool, with what batches in progress and `extraBytes` may add to it,
+   * is past the bound: senders should back off. Counting a batch before it is taken keeps a large batch
+   * from carrying the spool past its own limit, where it would drop events.
+   */
+  busy(extraBytes = 0): boolean {
     const s = this.publisher.getStats();
-    return s.mode !== 'live' && s.spoolBytes > this.maxSpoolBytes;
+    return s.mode !== 'live' && s.spoolBytes + this.pendingBytes + extraBytes > this.maxSpoolBytes;
   }
 
-  async accept(events: DecisionEventV1[]): Promise<AcceptResult> {
-    const outcomes = await Promise.all(events.map((e) => this.publisher.publishAcked(e)));
+  /** Spool bytes a batch may take: its JSON plus the subject and id each spool line adds. */
+  static spoolEstimate(jsonBytes: number, events: number): number {
+    return jsonBytes + 64 * events;
+  }
+
+  async accept(events: DecisionEventV1[], estimatedBytes = 0): Promise<AcceptResult> {
+    this.pendingBytes += estimatedBytes;
+    let outcomes: Awaited<ReturnType<EventPublisher['publishAcked']>>[];
+    try {
+      outcomes = await Promise.all(events.map((e) => this.publisher.publishAcked(e)));
+    } finally {
+      this.pendingBytes -= estimatedBytes;
+    }
     const r: AcceptResult = { published: 0, spooled: 0, dropped: 0 };
     for (const o of outcomes) {
       if (o === 'published') r.published++;

@@ -194,6 +194,44 @@ describe('HTTP intake', () => {
     expect((await events(k)).map((e) => e.id)).toEqual([sent.id]);
   });
 
+  it('connections beyond maxConnections are closed on arrival', async () => {
+    const k = await kit();
+    const svc = await intake(k, { http: { ...httpOn.http, maxConnections: 2 } });
+    const url = new URL(svc.httpUrl as string);
+    const open = () =>
+      new Promise<ReturnType<typeof connect>>((resolve) => {
+        const s = connect(Number(url.port), url.hostname, () => resolve(s));
+        s.on('error', () => undefined);
+      });
+    const held = [await open(), await open()];
+    const third = await open();
+    await new Promise<void>((resolve) => third.on('close', () => resolve()));
+    held[0]?.destroy();
+    await waitFor('a slot is free again', async () => (await fetch(`${svc.httpUrl}/healthz`)).status === 200);
+    held[1]?.destroy();
+  });
+
+  it('with a small publisher spool, senders are told to back off before any accepted event is dropped', async () => {
+    const k = await kit();
+    const svc = await intake(k, httpOn, { spoolMaxBytes: 2 * 1024 * 1024 });
+    await k.server.stop();
+    let status = 202;
+    let batches = 0;
+    while (status === 202 && batches < 50) {
+      const batch = Array.from({ length: 1000 }, (_, i) => ev(batches * 1000 + i));
+      const res = await post(svc, JSON.stringify(batch));
+      status = res.status;
+      if (status === 202) batches++;
+      else expect(await res.json()).toEqual({ error: 'intake is spooling while NATS is away; retry later' });
+    }
+    expect(status).toBe(503);
+    expect(batches).toBeGreaterThan(0);
+    expect(svc.publisher.getStats().spoolDropped).toBe(0);
+    expect(await metric(svc, 'sentinel_ingest_intake_received_total{source="http",outcome="dropped"}')).toBe(
+      0,
+    );
+  });
+
   it('refuses to start without a token, naming the setting', async () => {
     const k = await kit();
     await expect(intake(k, { http: { enabled: true, port: 0 } })).rejects.toThrow(ConfigError);
@@ -206,19 +244,24 @@ describe('HTTP intake', () => {
     await k.server.stop();
     const sent: DecisionEventV1[] = [];
     let spooled = 0;
-    // About 300 bytes per event: four batches of 1000 pass the 1 MiB bound.
-    for (let b = 0; b < 4; b++) {
+    // About 330 bytes per event on the spool: a few batches of 1000 reach the 1 MiB bound.
+    let busy: Response | undefined;
+    for (let b = 0; b < 20 && !busy; b++) {
       const batch = Array.from({ length: 1000 }, (_, i) => ev(b * 1000 + i));
       const res = await post(svc, JSON.stringify(batch));
-      expect(res.status).toBe(202);
-      spooled += ((await res.json()) as { spooled: number }).spooled;
-      sent.push(...batch);
+      if (res.status === 503) busy = res;
+      else {
+        expect(res.status).toBe(202);
+        spooled += ((await res.json()) as { spooled: number }).spooled;
+        sent.push(...batch);
+      }
     }
-    expect(spooled).toBe(4000);
-    const busy = await post(svc, JSON.stringify(ev(9999)));
-    expect(busy.status).toBe(503);
-    expect(busy.headers.get('retry-after')).toBe('7');
-    expect((await fetch(`${svc.httpUrl}/healthz`)).status).toBe(503);
+    expect(sent.length).toBeGreaterThanOrEqual(2000);
+    expect(spooled).toBe(sent.length);
+    expect(busy?.status).toBe(503);
+    expect(busy?.headers.get('retry-after')).toBe('7');
+    // A batch that no longer fits is turned away; health says the publisher is spooling.
+    expect(await (await fetch(`${svc.httpUrl}/healthz`)).json()).toMatchObject({ status: 'spooling' });
     await k.server.restart();
     await waitFor('spool drained', () => svc.publisher.getStats().mode === 'live', { timeoutMs: 60_000 });
     const got = await events(k);
@@ -390,8 +433,8 @@ describe('syslog intake', () => {
 describe('syslog intake backpressure', () => {
   it('a TCP sender is paused while the spool is past its bound and resumed when NATS is back, losing nothing', async () => {
     const k = await kit();
-    const [tcpPort] = (await getFreePorts(1)) as [number];
-    const svc = await intake(k, { syslog: { tcpPort }, maxSpoolBytes: 1024 * 1024 });
+    const [tcpPort, metricsPort] = (await getFreePorts(2)) as [number, number];
+    const svc = await intake(k, { syslog: { tcpPort }, maxSpoolBytes: 1024 * 1024, metricsPort });
     await k.server.stop();
     const N = 8000;
     const frame = (i: number): string => {
@@ -408,6 +451,10 @@ describe('syslog intake backpressure', () => {
     sock.write(lines(0, N / 2));
     await waitFor('first half spooled', async () => (await accepted()) === N / 2);
     expect(svc.publisher.getStats().spoolBytes).toBeGreaterThan(1024 * 1024);
+    // The syslog-only health endpoint says senders are being held back.
+    const health = await fetch(`http://127.0.0.1:${metricsPort}/healthz`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ status: 'busy', publisher: 'spooling' });
     sock.write(lines(N / 2, N));
     await new Promise((r) => setTimeout(r, 1500));
     const last = await accepted();
