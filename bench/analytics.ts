@@ -3,10 +3,15 @@
 //   incident_query_p95_ms   the incident list with filters, over 10 million stored events (generated with
 //                           INSERT … SELECT FROM numbers() inside chDB) and 50,000 incidents
 //   ingest_events_per_s     SENTINEL_EVENTS -> durable consumer -> dedupe check -> chDB insert -> rules
+//   ingest_cpu_us_per_event  CPU time per ingested event: this process (event loop and chDB's threads) and
+//                           nats-server, from process.cpuUsage() and /proc
 //   chdb_insert_events_per_s the peer: the same rows inserted straight into chDB (no JetStream, no checks)
+//                           as JSONEachRow; chdb_insert_tsv_events_per_s the same through the ingest path's
+//                           TabSeparated lines
 //   event_to_query_p99_ms   one event published -> visible to a query
 //   attack_to_ban_p99_ms    the event completing a brute force published -> the ban in an enforcement
 //                           node's penalty box (following the KV bucket); attack_to_ban_kv_*: in KV
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kvm } from '@nats-io/kv';
 import {
@@ -24,9 +29,11 @@ import type { DecisionEventV1 } from '@sentinel/ingest';
 import { startNats, tempDir } from '@sentinel/infra';
 import {
   ChdbStore,
+  EVENT_COLUMNS,
   MIGRATIONS,
   analyticsConfigSchema,
   eventRow,
+  eventTsv,
   listIncidents,
   migrate,
   startAnalytics,
@@ -102,6 +109,17 @@ async function generate(store: Store, now: number): Promise<void> {
   );
 }
 
+/** CPU seconds (user + system) a process used so far, from /proc; 0 where /proc is not there. */
+function procCpuS(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
+  } catch {
+    return 0;
+  }
+}
+
 async function timeUntil(probe: () => Promise<boolean>, stepMs = 2): Promise<void> {
   // a probe that throws (the durable not created yet) counts as not yet
   while (!(await probe().catch(() => false))) await new Promise((r) => setTimeout(r, stepMs));
@@ -136,6 +154,8 @@ async function main(): Promise<void> {
       note: 'migrations check + rule state restore',
     });
     const started = performance.now();
+    const cpu0 = process.cpuUsage();
+    const natsCpu0 = procCpuS(server.child.pid);
     const jsm = await jetstreamManager(nc);
     await timeUntil(
       async () => (await jsm.consumers.info('SENTINEL_EVENTS', 'analytics')).ack_floor.stream_seq >= INGEST,
@@ -143,12 +163,22 @@ async function main(): Promise<void> {
     );
     const ingestS = (performance.now() - started) / 1000;
     metric(SUITE, 'ingest_events_per_s', INGEST / ingestS, 'events/s', { events: INGEST });
+    const cpu = process.cpuUsage(cpu0);
+    metric(SUITE, 'ingest_cpu_us_per_event', (cpu.user + cpu.system) / INGEST, 'us', {
+      process: 'analytics (event loop + chDB threads; this process also runs the bench)',
+      natsServerUs: Math.round(((procCpuS(server.child.pid) - natsCpu0) * 1e6) / INGEST),
+    });
 
     const rows = Array.from({ length: INGEST }, (_, i) => eventRow(noise(i + INGEST, now), i));
     const p0 = performance.now();
     for (let i = 0; i < rows.length; i += 10_000)
       await svc.store.insert('events_v1', rows.slice(i, i + 10_000));
     metric(SUITE, 'chdb_insert_events_per_s', INGEST / ((performance.now() - p0) / 1000), 'events/s');
+    const lines = Array.from({ length: INGEST }, (_, i) => eventTsv(noise(i + 2 * INGEST, now), i));
+    const t0 = performance.now();
+    for (let i = 0; i < lines.length; i += 10_000)
+      await svc.store.insertTsv('events_v1', EVENT_COLUMNS, lines.slice(i, i + 10_000));
+    metric(SUITE, 'chdb_insert_tsv_events_per_s', INGEST / ((performance.now() - t0) / 1000), 'events/s');
 
     progress(SUITE, 'event -> query latency ...');
     const visible: number[] = [];

@@ -47,7 +47,8 @@ export class CumulativeAcks<M extends Ackable> {
       this.foreignDone.add(msg.seq);
       if (this.foreignDone.size >= this.foreign.count) this.liftHold();
     }
-    this.waiting.add(msg.seq);
+    // held() is only asked while holding; outside a hold the set is not kept
+    if (this.foreign) this.waiting.add(msg.seq);
     if (!this.pending || msg.seq > this.pending.seq) this.pending = msg;
   }
 
@@ -63,9 +64,10 @@ export class CumulativeAcks<M extends Ackable> {
   }
 
   /**
-   * Distinct sequences this process holds unacknowledged: in hand, or finished and waiting for an ack.
-   * The server's pending count can only be higher (deliveries still in the client's buffer), so a server
-   * count no higher than this means no message of a previous process is pending any more.
+   * Distinct sequences this process holds unacknowledged: in hand, or finished and waiting for an ack
+   * (counted while holding, and nothing is acked while holding). The server's pending count can only be
+   * higher (deliveries still in the client's buffer), so a server count no higher than this means no
+   * message of a previous process is pending any more.
    */
   held(): number {
     let n = this.waiting.size;
