@@ -5,6 +5,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
+import type { DecisionEventV1 } from '../contract/v1.ts';
 import { readBatch } from './batch.ts';
 import type { IntakeMetrics } from './metrics.ts';
 import { IntakeSink } from './sink.ts';
@@ -23,6 +24,7 @@ export interface HttpIntakeOptions {
 }
 
 const EVENTS_PATH = '/v1/events';
+const BEARER_CHALLENGE = 'Bearer realm="sentinel-intake"';
 const BUSY_BODY = { error: 'intake is spooling while NATS is away; retry later' };
 
 function digest(s: string): Buffer {
@@ -69,69 +71,65 @@ export function httpIntakeHandler(o: HttpIntakeOptions): (req: IncomingMessage, 
     res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
   };
 
-  async function postEvents(req: IncomingMessage, res: ServerResponse, token: Buffer): Promise<void> {
-    if (!tokenMatches(req.headers.authorization, token)) {
-      o.metrics.received.inc({ source: 'http', outcome: 'refused' });
-      send(
-        res,
-        401,
-        { error: 'missing or wrong bearer token' },
-        { 'www-authenticate': 'Bearer realm="sentinel-intake"' },
-      );
-      return;
-    }
-    if (o.sink.busy()) {
-      o.metrics.received.inc({ source: 'http', outcome: 'refused' });
-      send(res, 503, BUSY_BODY, { 'retry-after': String(o.retryAfterS) });
-      return;
-    }
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > o.maxBodyBytes) {
-      o.metrics.received.inc({ source: 'http', outcome: 'refused' });
-      send(res, 413, { error: `body larger than ${o.maxBodyBytes} bytes` }, { connection: 'close' });
-      return;
-    }
+  const refuse = (
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+    outcome: 'refused' | 'invalid' = 'refused',
+  ): undefined => {
+    o.metrics.received.inc({ source: 'http', outcome });
+    send(res, status, body, headers);
+    return undefined;
+  };
+  const busy = (res: ServerResponse): undefined =>
+    refuse(res, 503, BUSY_BODY, { 'retry-after': String(o.retryAfterS) });
+  const tooLarge = (res: ServerResponse): undefined =>
+    refuse(res, 413, { error: `body larger than ${o.maxBodyBytes} bytes` }, { connection: 'close' });
+
+  /** The request's events, or undefined once it has been answered with a refusal. */
+  async function readEvents(
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<{ events: DecisionEventV1[]; bytes: number } | undefined> {
+    if (Number(req.headers['content-length'] ?? 0) > o.maxBodyBytes) return tooLarge(res);
     let body: string;
     try {
       body = await readBody(req, o.maxBodyBytes);
     } catch (err) {
-      if (!(err instanceof BodyTooLarge)) throw err;
-      o.metrics.received.inc({ source: 'http', outcome: 'refused' });
-      send(res, 413, { error: `body larger than ${o.maxBodyBytes} bytes` }, { connection: 'close' });
-      return;
+      if (err instanceof BodyTooLarge) return tooLarge(res);
+      throw err;
     }
     const batch = readBatch(body, req.headers['content-type'], o.maxEvents);
     if (!batch.ok) {
-      o.metrics.received.inc({ source: 'http', outcome: batch.status === 413 ? 'refused' : 'invalid' });
-      send(res, batch.status, { error: batch.error, accepted: 0, problems: batch.problems });
+      const answer = { error: batch.error, accepted: 0, problems: batch.problems };
+      return refuse(res, batch.status, answer, {}, batch.status === 413 ? 'refused' : 'invalid');
+    }
+    return { events: batch.events, bytes: Buffer.byteLength(body) };
+  }
+
+  async function postEvents(req: IncomingMessage, res: ServerResponse, token: Buffer): Promise<void> {
+    if (!tokenMatches(req.headers.authorization, token)) {
+      refuse(res, 401, { error: 'missing or wrong bearer token' }, { 'www-authenticate': BEARER_CHALLENGE });
       return;
     }
-    const estimate = IntakeSink.spoolEstimate(Buffer.byteLength(body), batch.events.length);
-    if (o.sink.busy(estimate)) {
-      o.metrics.received.inc({ source: 'http', outcome: 'refused' });
-      send(res, 503, BUSY_BODY, { 'retry-after': String(o.retryAfterS) });
-      return;
-    }
-    const r = await o.sink.accept(batch.events, estimate);
+    if (o.sink.busy()) return void busy(res);
+    const read = await readEvents(req, res);
+    if (!read) return;
+    const estimate = IntakeSink.spoolEstimate(read.bytes, read.events.length);
+    if (o.sink.busy(estimate)) return void busy(res);
+    const r = await o.sink.accept(read.events, estimate);
     const accepted = r.published + r.spooled;
     o.metrics.received.inc({ source: 'http', outcome: 'accepted' }, accepted);
-    if (r.dropped > 0) {
-      o.metrics.received.inc({ source: 'http', outcome: 'dropped' }, r.dropped);
-      o.log.error('intake spool full: events refused', { dropped: r.dropped });
-      send(
-        res,
-        503,
-        {
-          error:
-            'the spool is full; send the batch again later (ids already taken are dropped as duplicates)',
-          accepted,
-          dropped: r.dropped,
-        },
-        { 'retry-after': String(o.retryAfterS) },
-      );
+    if (r.dropped === 0) {
+      send(res, 202, { accepted, published: r.published, spooled: r.spooled });
       return;
     }
-    send(res, 202, { accepted, published: r.published, spooled: r.spooled });
+    o.metrics.received.inc({ source: 'http', outcome: 'dropped' }, r.dropped);
+    o.log.error('intake spool full: events refused', { dropped: r.dropped });
+    const error =
+      'the spool is full; send the batch again later (ids already taken are dropped as duplicates)';
+    send(res, 503, { error, accepted, dropped: r.dropped }, { 'retry-after': String(o.retryAfterS) });
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -139,9 +137,9 @@ export function httpIntakeHandler(o: HttpIntakeOptions): (req: IncomingMessage, 
     if (path === '/healthz' && req.method === 'GET') {
       // 200 while events are taken (also while spooling: nothing is lost); 503 once senders are turned away.
       const s = o.sink.publisher.getStats();
-      const busy = o.sink.busy();
-      const status = busy ? 'busy' : s.mode === 'live' ? 'ok' : 'spooling';
-      send(res, busy ? 503 : 200, { status, publisher: s.mode, spoolBytes: s.spoolBytes });
+      const turnedAway = o.sink.busy();
+      const status = turnedAway ? 'busy' : s.mode === 'live' ? 'ok' : 'spooling';
+      send(res, turnedAway ? 503 : 200, { status, publisher: s.mode, spoolBytes: s.spoolBytes });
       return;
     }
     if (path === '/metrics' && req.method === 'GET') {
