@@ -138,6 +138,47 @@ function handlerOptions(
   };
 }
 
+interface HttpListener {
+  server: Server;
+  /** The event route's base URL; undefined for the health-and-metrics-only listener. */
+  url: string | undefined;
+  metricsUrl: string;
+}
+
+function hostPart(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** The HTTP intake listener, or for syslog-only intake a listener for /healthz and /metrics alone. */
+async function startHttp(
+  opts: HttpIntakeOptions,
+  c: IntakeConfig,
+  log: Logger,
+): Promise<HttpListener | undefined> {
+  const h = c.http;
+  if (!h.enabled) {
+    if (c.metricsPort === 0) return undefined;
+    // No token, so no event route: only health checks and scrapes.
+    const server = createHttpServer(httpIntakeHandler({ ...opts, token: undefined }));
+    const port = await listen(server, c.metricsPort, h.host);
+    return { server, url: undefined, metricsUrl: `http://${hostPart(h.host)}:${port}/metrics` };
+  }
+  const handler = httpIntakeHandler(opts);
+  const tls = h.tlsCertFile !== undefined && h.tlsKeyFile !== undefined;
+  const server = tls
+    ? createHttpsServer(
+        { cert: readFileSync(h.tlsCertFile as string), key: readFileSync(h.tlsKeyFile as string) },
+        handler,
+      )
+    : createHttpServer(handler);
+  server.requestTimeout = 60_000;
+  server.maxConnections = h.maxConnections;
+  const port = await listen(server, h.port, h.host);
+  const url = `${tls ? 'https' : 'http'}://${hostPart(h.host)}:${port}`;
+  log.info('HTTP intake listening', { url });
+  return { server, url, metricsUrl: `${url}/metrics` };
+}
+
 export async function startIntake(o: StartIntakeOptions): Promise<IntakeService> {
   const c = o.config;
   checkIntakeConfig(c);
@@ -156,62 +197,31 @@ export async function startIntake(o: StartIntakeOptions): Promise<IntakeService>
     log,
   });
   // Senders must be told to back off before the spool is full and starts dropping: never past 90% of it.
-  const sink = new IntakeSink(
-    publisher,
-    Math.min(c.maxSpoolBytes, Math.floor(o.publisher.spoolMaxBytes * 0.9)),
-  );
-  let http: Server | undefined;
+  const bound = Math.min(c.maxSpoolBytes, Math.floor(o.publisher.spoolMaxBytes * 0.9));
+  const sink = new IntakeSink(publisher, bound);
+  let http: HttpListener | undefined;
   let syslog: SyslogIntake | undefined;
   let kafka: KafkaIntake | undefined;
   const closeAll = async (): Promise<void> => {
     await kafka?.stop();
     await syslog?.stop();
-    if (http) {
-      const h = http;
+    const server = http?.server;
+    if (server)
       await new Promise<void>((resolve) => {
-        h.close(() => resolve());
-        h.closeAllConnections();
+        server.close(() => resolve());
+        server.closeAllConnections();
       });
-    }
     await publisher.close();
     if (ownNc) await nc.drain().catch(() => nc.close());
   };
   try {
-    let httpUrl: string | undefined;
-    let metricsUrl: string | undefined;
-    if (c.http.enabled) {
-      const handler = httpIntakeHandler(handlerOptions(o, sink, metrics, registry, log));
-      const tls = c.http.tlsCertFile !== undefined && c.http.tlsKeyFile !== undefined;
-      http = tls
-        ? createHttpsServer(
-            {
-              cert: readFileSync(c.http.tlsCertFile as string),
-              key: readFileSync(c.http.tlsKeyFile as string),
-            },
-            handler,
-          )
-        : createHttpServer(handler);
-      http.requestTimeout = 60_000;
-      http.maxConnections = c.http.maxConnections;
-      const port = await listen(http, c.http.port, c.http.host);
-      httpUrl = `${tls ? 'https' : 'http'}://${c.http.host.includes(':') ? `[${c.http.host}]` : c.http.host}:${port}`;
-      metricsUrl = `${httpUrl}/metrics`;
-      log.info('HTTP intake listening', { url: httpUrl });
-    } else if (c.metricsPort > 0) {
-      // Syslog-only intake still answers health checks and scrapes; no token, so no event route.
-      http = createHttpServer(
-        httpIntakeHandler({ ...handlerOptions(o, sink, metrics, registry, log), token: undefined }),
-      );
-      const port = await listen(http, c.metricsPort, c.http.host);
-      metricsUrl = `http://${c.http.host.includes(':') ? `[${c.http.host}]` : c.http.host}:${port}/metrics`;
-    }
+    http = await startHttp(handlerOptions(o, sink, metrics, registry, log), c, log);
     syslog = await startSyslogIntake({ config: c.syslog, sink, metrics, log });
-    if (c.kafka.enabled) {
+    if (c.kafka.enabled)
       kafka = await startKafkaIntake({ config: c.kafka, sink, metrics, log, maxEvents: c.http.maxEvents });
-    }
     return {
-      httpUrl,
-      metricsUrl,
+      httpUrl: http?.url,
+      metricsUrl: http?.metricsUrl,
       syslogUdpPort: syslog.udpPort,
       syslogTcpPort: syslog.tcpPort,
       publisher,
