@@ -30,60 +30,104 @@ export function cefValue(s: string): string {
     .replace(/\n/g, '\\n');
 }
 
-/** Appends `key=value` pairs; string values are cut to the limit and escaped, absent ones skipped. */
-class Extension {
-  out = '';
-  constructor(private readonly max: number) {}
-  add(key: string, v: string | number | undefined): void {
-    if (v === undefined) return;
-    const value = typeof v === 'number' ? String(v) : cefValue(cut(v, this.max));
-    this.out += this.out.length === 0 ? `${key}=${value}` : ` ${key}=${value}`;
-  }
-  /** A labelled custom field: csN names what csNLabel says. */
-  labelled(key: string, label: string, v: string | number | undefined): void {
-    if (v === undefined) return;
-    this.add(key, v);
-    this.add(`${key}Label`, label);
-  }
+/** What depends on the options only, worked out once per options (a sink keeps its options). */
+interface CefConstants {
+  vendor: string;
+  product: string;
+  version: string;
+  max: number;
+  /** `CEF:0|Vendor|Product|Version|`, each escaped and cut. */
+  prefix: string;
+  /** The custom fields' labels, cut and escaped like any value. */
+  labels: Record<(typeof LABELS)[number], string>;
 }
 
-function extension(f: CommonFields, o: FormatOptions): string {
-  const x = new Extension(o.maxValueLength);
-  x.add('rt', f.ts);
-  x.add('src', f.srcIp);
-  x.add('spt', f.srcPort);
-  x.add('suser', f.user);
-  x.add('act', f.action);
-  x.add('outcome', f.outcome);
-  x.add('cat', f.category);
-  x.add('cnt', f.count);
-  x.add('start', f.firstSeen);
-  x.add('end', f.lastSeen);
-  x.add('deviceExternalId', f.node);
-  x.add('externalId', f.id);
-  x.labelled('cs1', 'clientId', f.clientId);
-  x.labelled('cs2', 'topic', f.topic);
-  x.labelled('cs3', 'mitreTechnique', f.technique);
-  x.labelled('cs4', 'mitreTactic', f.tactic);
-  x.labelled('cs5', 'incidentId', f.incidentId);
-  x.labelled('cs6', 'ruleId', f.ruleId);
-  x.labelled('cn1', 'threatScore', f.score);
+const LABELS = [
+  'clientId',
+  'topic',
+  'mitreTechnique',
+  'mitreTactic',
+  'incidentId',
+  'ruleId',
+  'threatScore',
+] as const;
+
+let constants: CefConstants | undefined;
+
+function constantsFor(o: FormatOptions): CefConstants {
+  const c = constants;
+  if (
+    c !== undefined &&
+    c.vendor === o.vendor &&
+    c.product === o.product &&
+    c.version === o.version &&
+    c.max === o.maxValueLength
+  ) {
+    return c;
+  }
+  const max = o.maxValueLength;
+  const h = (s: string): string => cefHeader(cut(s, max));
+  const labels = {} as CefConstants['labels'];
+  for (const l of LABELS) labels[l] = cefValue(cut(l, max));
+  constants = {
+    vendor: o.vendor,
+    product: o.product,
+    version: o.version,
+    max,
+    prefix: `CEF:0|${h(o.vendor)}|${h(o.product)}|${h(o.version)}|`,
+    labels,
+  };
+  return constants;
+}
+
+/** `out` followed by `key=value` (string values cut to `max` and escaped); `out` alone when absent. */
+function add(out: string, key: string, v: string | number | undefined, max: number): string {
+  if (v === undefined) return out;
+  const value = typeof v === 'number' ? String(v) : cefValue(cut(v, max));
+  return out.length === 0 ? `${key}=${value}` : `${out} ${key}=${value}`;
+}
+
+/** A labelled custom field: csN names what csNLabel says. */
+function labelled(
+  out: string,
+  key: string,
+  label: string,
+  v: string | number | undefined,
+  max: number,
+): string {
+  if (v === undefined) return out;
+  return `${add(out, key, v, max)} ${key}Label=${label}`;
+}
+
+// Plain string building rather than an array or a builder object: this runs for every exported record.
+function extension(f: CommonFields, c: CefConstants): string {
+  const { max, labels: l } = c;
+  let x = add('', 'rt', f.ts, max);
+  x = add(x, 'src', f.srcIp, max);
+  x = add(x, 'spt', f.srcPort, max);
+  x = add(x, 'suser', f.user, max);
+  x = add(x, 'act', f.action, max);
+  x = add(x, 'outcome', f.outcome, max);
+  x = add(x, 'cat', f.category, max);
+  x = add(x, 'cnt', f.count, max);
+  x = add(x, 'start', f.firstSeen, max);
+  x = add(x, 'end', f.lastSeen, max);
+  x = add(x, 'deviceExternalId', f.node, max);
+  x = add(x, 'externalId', f.id, max);
+  x = labelled(x, 'cs1', l.clientId, f.clientId, max);
+  x = labelled(x, 'cs2', l.topic, f.topic, max);
+  x = labelled(x, 'cs3', l.mitreTechnique, f.technique, max);
+  x = labelled(x, 'cs4', l.mitreTactic, f.tactic, max);
+  x = labelled(x, 'cs5', l.incidentId, f.incidentId, max);
+  x = labelled(x, 'cs6', l.ruleId, f.ruleId, max);
+  x = labelled(x, 'cn1', l.threatScore, f.score, max);
   // msg last: the longest free text sits at the end where a cut does least harm.
-  x.add('msg', f.message);
-  return x.out;
+  return add(x, 'msg', f.message, max);
 }
 
 export const formatCef: Formatter = (rec, o, fields) => {
   const f = fields ?? commonFields(rec);
-  const h = (s: string): string => cefHeader(cut(s, o.maxValueLength));
-  const header = [
-    'CEF:0',
-    h(o.vendor),
-    h(o.product),
-    h(o.version),
-    h(f.classId),
-    h(f.name),
-    String(f.severity),
-  ];
-  return `${header.join('|')}|${extension(f, o)}`;
+  const c = constantsFor(o);
+  const max = c.max;
+  return `${c.prefix}${cefHeader(cut(f.classId, max))}|${cefHeader(cut(f.name, max))}|${f.severity}|${extension(f, c)}`;
 };

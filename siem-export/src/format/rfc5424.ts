@@ -36,16 +36,44 @@ export interface Syslog5424Header {
   msgId: string;
 }
 
+/** `.000Z` … `.999Z`: the millisecond tails of RFC 3339 timestamps. */
+const MS_TAILS = Array.from({ length: 1000 }, (_, ms) => `.${String(ms).padStart(3, '0')}Z`);
+/** The last millisecond a Date can hold (ECMA-262 TimeClip). */
+const MAX_DATE_MS = 8.64e15;
+let isoSecond = Number.NaN;
+let isoSecondText = '';
+
+/**
+ * `new Date(ts).toISOString()`, with the part up to the second worked out once per second: records come
+ * in time order, so consecutive ones mostly share it.
+ */
+export function isoTimestamp(ts: number): string {
+  // Fractions, negative times and times past the Date range take Date's own path (and its RangeError).
+  if (!Number.isSafeInteger(ts) || ts < 0 || ts > MAX_DATE_MS) return new Date(ts).toISOString();
+  const ms = ts % 1000;
+  const second = ts - ms;
+  if (second !== isoSecond) {
+    const text = new Date(second).toISOString();
+    isoSecondText = text.slice(0, -5); // without ".000Z"
+    isoSecond = second;
+  }
+  return isoSecondText + (MS_TAILS[ms] as string);
+}
+
+let appProcFor: { appName: string; procId: string; text: string } | undefined;
+
+/** APP-NAME and PROCID: the same for every record of a sink, so restricted and cut once. */
+function appProc(appName: string, procId: string): string {
+  const c = appProcFor;
+  if (c !== undefined && c.appName === appName && c.procId === procId) return c.text;
+  const text = `${printUsAscii(appName, 48)} ${printUsAscii(procId, 128)}`;
+  appProcFor = { appName, procId, text };
+  return text;
+}
+
 /** The header of a 5424 message, each field cut to its limit and restricted to PRINTUSASCII. */
 export function header5424(h: Syslog5424Header): string {
-  return [
-    `${pri(h.facility, h.severity)}1`,
-    new Date(h.ts).toISOString(),
-    printUsAscii(h.hostname, 255),
-    printUsAscii(h.appName, 48),
-    printUsAscii(h.procId, 128),
-    printUsAscii(h.msgId, 32),
-  ].join(' ');
+  return `${pri(h.facility, h.severity)}1 ${isoTimestamp(h.ts)} ${printUsAscii(h.hostname, 255)} ${appProc(h.appName, h.procId)} ${printUsAscii(h.msgId, 32)}`;
 }
 
 function sdElement(f: CommonFields, o: FormatOptions): string {
