@@ -376,7 +376,7 @@ export class DurableConsumer<T> {
     const started = performance.now();
     try {
       await this.o.handle(good.map((g) => g.rec));
-      this.settled(good.map((g) => g.msg));
+      this.settled(good);
       this.m.acked.inc({ consumer: this.o.durable }, good.length);
     } catch (err) {
       this.log.warn('batch handler failed; retrying its records one by one', {
@@ -395,12 +395,12 @@ export class DurableConsumer<T> {
   }
 
   /** Handled: one ack each, or with AckPolicy "all" one ack for all that can be covered now. */
-  private settled(msgs: JsMsg[]): void {
+  private settled(good: Prepared<T>[]): void {
     if (!this.acks) {
-      for (const m of msgs) m.ack();
+      for (const g of good) g.msg.ack();
       return;
     }
-    for (const m of msgs) this.acks.finished(m);
+    for (const g of good) this.acks.finished(g.rec.seq, g.msg);
     this.acks.flush();
   }
 
@@ -413,7 +413,7 @@ export class DurableConsumer<T> {
     for (let attempt = 1; !this.stopped; attempt++) {
       try {
         await this.o.handle([{ ...rec, deliveryCount: rec.deliveryCount + attempt - 1 }]);
-        acks.finished(msg);
+        acks.finished(rec.seq, msg);
         this.m.acked.inc({ consumer: this.o.durable });
         return;
       } catch (err) {
@@ -460,7 +460,7 @@ export class DurableConsumer<T> {
     // Acked, not terminated: the record now lives in the dead-letter stream, and an ack advances the
     // consumer's floor on every server version (a TERM leaves it pending on 2.9). With AckPolicy "all"
     // its own ack would cover the records before it, handled or not: it joins the next cumulative ack.
-    if (this.acks) this.acks.finished(msg);
+    if (this.acks) this.acks.finished(msg.seq, msg);
     else msg.ack();
     this.m.deadLettered.inc({ consumer: this.o.durable, cause });
     this.log.warn('record dead-lettered', { seq: msg.seq, subject: msg.subject, cause, error });

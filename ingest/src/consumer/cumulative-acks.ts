@@ -10,7 +10,6 @@
 //   server no longer counts more pending messages than this process knows of.
 
 export interface Ackable {
-  seq: number;
   ack(): void;
 }
 
@@ -25,7 +24,7 @@ export class CumulativeAcks<M extends Ackable> {
   /** Received and not finished, by sequence (a redelivered copy can be in hand twice). */
   private readonly open = new Map<number, number>();
   /** The highest finished message not yet acknowledged, and the sequences such an ack will cover. */
-  private pending: M | undefined;
+  private pending: { seq: number; msg: M } | undefined;
   private readonly waiting = new Set<number>();
   private foreign: ForeignPending | undefined;
   private readonly foreignDone = new Set<number>();
@@ -38,18 +37,21 @@ export class CumulativeAcks<M extends Ackable> {
     this.open.set(seq, (this.open.get(seq) ?? 0) + 1);
   }
 
-  /** The message is handled (stored, or dead-lettered): it may be covered by an ack now. */
-  finished(msg: M): void {
-    const n = this.open.get(msg.seq) ?? 0;
-    if (n <= 1) this.open.delete(msg.seq);
-    else this.open.set(msg.seq, n - 1);
-    if (this.foreign && msg.seq > this.foreign.floor && msg.seq <= this.foreign.upTo) {
-      this.foreignDone.add(msg.seq);
+  /**
+   * The message with this stream sequence is handled (stored, or dead-lettered): it may be covered by an
+   * ack now. The sequence is passed in because reading it from the message parses its reply subject.
+   */
+  finished(seq: number, msg: M): void {
+    const n = this.open.get(seq) ?? 0;
+    if (n <= 1) this.open.delete(seq);
+    else this.open.set(seq, n - 1);
+    if (this.foreign && seq > this.foreign.floor && seq <= this.foreign.upTo) {
+      this.foreignDone.add(seq);
       if (this.foreignDone.size >= this.foreign.count) this.liftHold();
     }
     // held() is only asked while holding; outside a hold the set is not kept
-    if (this.foreign) this.waiting.add(msg.seq);
-    if (!this.pending || msg.seq > this.pending.seq) this.pending = msg;
+    if (this.foreign) this.waiting.add(seq);
+    if (!this.pending || seq > this.pending.seq) this.pending = { seq, msg };
   }
 
   /** Acknowledge what can be, now; true when an ack was sent. */
@@ -57,7 +59,7 @@ export class CumulativeAcks<M extends Ackable> {
     const p = this.pending;
     if (!p || this.foreign) return false;
     for (const seq of this.open.keys()) if (seq <= p.seq) return false;
-    p.ack();
+    p.msg.ack();
     this.pending = undefined;
     this.waiting.clear();
     return true;

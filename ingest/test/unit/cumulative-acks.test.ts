@@ -14,7 +14,7 @@ describe('cumulative acks', () => {
     for (let round = 0; round < 300; round++) {
       const rnd = seeded(round + 1);
       const acked: number[] = [];
-      const acks = new CumulativeAcks<{ seq: number; ack(): void }>();
+      const acks = new CumulativeAcks<{ ack(): void }>();
       const open = new Map<number, number>(); // the model: copies in hand per sequence
       const inHand: number[] = [];
       let next = 1;
@@ -28,7 +28,7 @@ describe('cumulative acks', () => {
           inHand.push(seq);
         } else if (r < 0.9 && inHand.length > 0) {
           const [seq] = inHand.splice(Math.floor(rnd() * inHand.length), 1) as [number];
-          acks.finished({ seq, ack: () => acked.push(seq) });
+          acks.finished(seq, { ack: () => acked.push(seq) });
           const n = (open.get(seq) ?? 1) - 1;
           if (n === 0) open.delete(seq);
           else open.set(seq, n);
@@ -41,7 +41,7 @@ describe('cumulative acks', () => {
           }
         }
       }
-      for (const seq of inHand.splice(0)) acks.finished({ seq, ack: () => acked.push(seq) });
+      for (const seq of inHand.splice(0)) acks.finished(seq, { ack: () => acked.push(seq) });
       acks.flush();
       // once everything is finished, the highest sequence is covered (a lower ack after it is a no-op)
       if (next > 1) expect(Math.max(...acked)).toBe(next - 1);
@@ -51,30 +51,30 @@ describe('cumulative acks', () => {
 
   it("holds every ack until as many of a previous reader's sequences as were pending are finished", () => {
     const acked: number[] = [];
-    const msg = (seq: number) => ({ seq, ack: () => acked.push(seq) });
+    const msg = (seq: number) => ({ ack: () => acked.push(seq) });
     const acks = new CumulativeAcks<ReturnType<typeof msg>>({ floor: 100, upTo: 150, count: 3 });
     for (const s of [151, 152]) acks.received(s);
-    acks.finished(msg(151));
-    acks.finished(msg(152));
+    acks.finished(151, msg(151));
+    acks.finished(152, msg(152));
     expect(acks.flush()).toBe(false);
     for (const s of [120, 130]) {
       acks.received(s);
-      acks.finished(msg(s));
+      acks.finished(s, msg(s));
     }
     expect(acks.flush()).toBe(false);
     expect(acks.holding).toBe(true);
     acks.received(140);
-    acks.finished(msg(140));
+    acks.finished(140, msg(140));
     expect(acks.holding).toBe(false);
     expect(acks.flush()).toBe(true);
     expect(acked).toEqual([152]);
   });
 
   it('counts what it holds so that a server count no higher lifts the hold', () => {
-    const acks = new CumulativeAcks<{ seq: number; ack(): void }>({ floor: 0, upTo: 10, count: 2 });
+    const acks = new CumulativeAcks<{ ack(): void }>({ floor: 0, upTo: 10, count: 2 });
     acks.received(11);
     acks.received(12);
-    acks.finished({ seq: 11, ack: () => undefined });
+    acks.finished(11, { ack: () => undefined });
     acks.received(11); // a redelivered copy of a finished record counts once
     expect(acks.held()).toBe(2);
     acks.liftHold();
