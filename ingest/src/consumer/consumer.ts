@@ -35,6 +35,11 @@ export interface ConsumedRecord<T> {
   subject: string;
   /** Stream sequence. */
   seq: number;
+  /**
+   * JetStream's delivery count, raised to at least 2 whenever the record may have been handled before:
+   * a retry after its batch failed, or a record a replaced durable had already handed out. Handlers that
+   * must not store a record twice look such records up first.
+   */
   deliveryCount: number;
 }
 
