@@ -29,8 +29,8 @@ export type { ExportConfig, SinkConfig, SinkConfigOf, SinkKind, FacilityName } f
 
 // sinks
 export { sinkFactories, createSink } from './sinks/index.ts';
-export type { Sink, SinkContext, SinkFactory, Encoded } from './sinks/types.ts';
-export { frameStream, frameStreamBytes } from './sinks/syslog-stream.ts';
+export type { Sink, SinkContext, SinkFactory, Encoded, BatchFramer } from './sinks/types.ts';
+export { frameStream, frameStreamBytes, StreamFramer } from './sinks/syslog-stream.ts';
 export { fitDatagram, TRUNCATION_MARK } from './sinks/syslog-udp.ts';
 export { webhookBody } from './sinks/webhook.ts';
 export { hecBody } from './sinks/splunk-hec.ts';

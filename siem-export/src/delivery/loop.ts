@@ -20,7 +20,7 @@ import type { Logger } from '@sentinel/ingest';
 import type { SinkConfig } from '../config.ts';
 import { ExportError, ExportErrorCode, isUnavailable } from '../errors.ts';
 import type { ExportRecord } from '../format/types.ts';
-import type { Encoded, Sink } from '../sinks/types.ts';
+import type { BatchFramer, Encoded, Sink } from '../sinks/types.ts';
 import type { Encoder } from './encode.ts';
 import type { ExportMetrics } from './metrics.ts';
 import type { Source } from './source.ts';
@@ -30,15 +30,23 @@ const STALE = 'stale' as const;
 /** Keep held records alive this often while a receiver is away. */
 const WORKING_EVERY_MS = 10_000;
 
-interface Item {
-  msg: JsMsg;
-  enc: Encoded;
+/**
+ * The records of a batch that go to the sink: their messages and times, and either their encodings or,
+ * for byte-stream sinks, the bytes they were framed into as they were encoded. Only those bytes are kept
+ * until the batch is confirmed, not every record's text: far less live memory for the collector to copy.
+ */
+interface Outgoing {
+  msgs: JsMsg[];
+  /** Record times (ms), for the delivery latency. */
+  ts: number[];
+  encs?: Encoded[];
+  framed?: Buffer;
 }
 
-/** A fetched batch: every message (for the ack) and the items that were sent. */
+/** A fetched batch: every message (for the ack) and the part that was sent. */
 interface Sent {
   msgs: JsMsg[];
-  items: Item[];
+  out: Outgoing;
   epoch: number;
   at: number;
 }
@@ -65,9 +73,12 @@ export class SourceLoop {
   private wake: (() => void) | undefined;
   private messages: ConsumerMessages | undefined;
   private readonly label: { sink: string };
+  /** Set for byte-stream sinks: records are framed as they are encoded (see Outgoing). */
+  private readonly framer: BatchFramer | undefined;
 
   constructor(private readonly d: LoopDeps) {
     this.label = { sink: d.cfg.name };
+    this.framer = d.sink.framer && d.sink.sendFramed ? d.sink.framer() : undefined;
   }
 
   async ensure(): Promise<Consumer> {
@@ -180,7 +191,8 @@ export class SourceLoop {
   }
 
   private async process(msgs: JsMsg[]): Promise<void> {
-    const items: Item[] = [];
+    const framer = this.framer;
+    const out: Outgoing = framer ? { msgs: [], ts: [] } : { msgs: [], ts: [], encs: [] };
     let filtered = 0;
     for (const msg of msgs) {
       // Synchronous on the common path: only a bad record costs an await (its dead-letter publish).
@@ -200,10 +212,14 @@ export class SourceLoop {
         await this.deadLetter(msg, 'unencodable', (err as Error).message);
         continue;
       }
-      items.push({ msg, enc });
+      if (out.encs) out.encs.push(enc);
+      else framer?.add(enc.text);
+      out.msgs.push(msg);
+      out.ts.push(enc.ts);
     }
+    if (framer && out.msgs.length > 0) out.framed = framer.take();
     if (filtered > 0) this.d.metrics.filtered.inc(this.label, filtered);
-    await this.deliver(msgs, items);
+    await this.deliver(msgs, out);
   }
 
   private accepts(rec: ExportRecord): boolean {
@@ -224,20 +240,20 @@ export class SourceLoop {
     return v.ok ? v.value : formatProblems(v.problems);
   }
 
-  /** Send `items` (the sendable part of `msgs`) until the sink takes them, then ack or hold for confirmation. */
-  private async deliver(msgs: JsMsg[], items: Item[]): Promise<void> {
+  /** Send `out` (the sendable part of `msgs`) until the sink takes it, then ack or hold for confirmation. */
+  private async deliver(msgs: JsMsg[], out: Outgoing): Promise<void> {
     let epoch: number | undefined;
-    if (items.length > 0) {
-      const sent = await this.sendBehindUnconfirmed(items);
+    if (out.msgs.length > 0) {
+      const sent = await this.sendBehindUnconfirmed(out);
       if (sent === false) return; // stopping: the records stay unacked and come back on restart
       epoch = sent;
     } else {
       epoch = this.d.sink.connectionEpoch?.();
     }
-    if (epoch === undefined || this.d.cfg.delivery.confirmMs === 0 || items.length === 0) {
-      if (this.unconfirmed.length === 0) return this.ack(msgs, items);
+    if (epoch === undefined || this.d.cfg.delivery.confirmMs === 0 || out.msgs.length === 0) {
+      if (this.unconfirmed.length === 0) return this.ack(msgs, out);
     }
-    this.unconfirmed.push({ msgs, items, epoch: epoch ?? 0, at: Date.now() });
+    this.unconfirmed.push({ msgs, out, epoch: epoch ?? 0, at: Date.now() });
     this.unconfirmedCount += msgs.length;
     this.d.metrics.unconfirmed.set(this.label, this.unconfirmedCount);
   }
@@ -246,10 +262,10 @@ export class SourceLoop {
    * A new batch goes on the connection that carries the unconfirmed ones before it; if that connection is
    * gone, those are written again first, so a receiver never sees a record before an earlier one.
    */
-  private async sendBehindUnconfirmed(items: Item[]): Promise<number | undefined | false> {
+  private async sendBehindUnconfirmed(out: Outgoing): Promise<number | undefined | false> {
     for (;;) {
       const last = this.unconfirmed[this.unconfirmed.length - 1];
-      const sent = await this.sendWithRetry(items, last?.epoch);
+      const sent = await this.sendWithRetry(out, last?.epoch);
       if (sent !== STALE) return sent;
       if (!(await this.resendAll())) return false;
     }
@@ -257,7 +273,7 @@ export class SourceLoop {
 
   /** Write every unconfirmed batch again, in order, all on one connection; false if stopped first. */
   private async resendAll(): Promise<boolean> {
-    const n = this.unconfirmed.reduce((a, s) => a + s.items.length, 0);
+    const n = this.unconfirmed.reduce((a, s) => a + s.out.msgs.length, 0);
     this.d.log.warn('connection lost before delivery was confirmed; writing those records again', {
       records: n,
     });
@@ -266,8 +282,8 @@ export class SourceLoop {
       let epoch: number | undefined;
       let stale = false;
       for (const s of this.unconfirmed) {
-        if (s.items.length === 0) continue;
-        const sent = await this.sendWithRetry(s.items, epoch);
+        if (s.out.msgs.length === 0) continue;
+        const sent = await this.sendWithRetry(s.out, epoch);
         if (sent === false) return false;
         if (sent === STALE) {
           stale = true;
@@ -292,7 +308,7 @@ export class SourceLoop {
    * end in the dead-letter subject.
    */
   private async sendWithRetry(
-    items: Item[],
+    out: Outgoing,
     expectEpoch?: number,
   ): Promise<number | undefined | false | typeof STALE> {
     const { cfg, metrics } = this.d;
@@ -302,15 +318,14 @@ export class SourceLoop {
     for (;;) {
       if (this.stopped) return false;
       try {
-        const encs = items.map((i) => i.enc);
-        const epoch = await this.d.exclusive(() => this.d.sink.send(encs, expectEpoch));
+        const epoch = await this.d.exclusive(() => this.write(out, expectEpoch));
         return typeof epoch === 'number' ? epoch : undefined;
       } catch (err) {
         if (err instanceof ExportError && err.code === ExportErrorCode.Stale) return STALE;
         attempt++;
-        metrics.failed.inc(this.label, items.length);
+        metrics.failed.inc(this.label, out.msgs.length);
         if (!isUnavailable(err) && ++refused >= d.maxAttempts) {
-          await this.refusedOneByOne(items, err);
+          await this.refusedOneByOne(out, err);
           return this.d.sink.connectionEpoch?.();
         }
         const delay = backoffDelay(attempt, d.backoffMinMs, d.backoffMaxMs);
@@ -319,27 +334,42 @@ export class SourceLoop {
             error: err,
             attempt,
             delayMs: delay,
-            records: items.length,
+            records: out.msgs.length,
           });
         }
-        this.keepAlive(items.map((i) => i.msg));
+        this.keepAlive(out.msgs);
         await this.sleep(delay);
-        metrics.retried.inc(this.label, items.length);
+        metrics.retried.inc(this.label, out.msgs.length);
       }
     }
   }
 
-  private async refusedOneByOne(items: Item[], batchErr: unknown): Promise<void> {
-    if (items.length === 1) {
-      await this.deadLetter((items[0] as Item).msg, 'refused', (batchErr as Error).message);
+  private write(out: Outgoing, expectEpoch?: number): Promise<number | void> {
+    const { sink } = this.d;
+    if (out.framed && sink.sendFramed) return sink.sendFramed(out.framed, expectEpoch);
+    return sink.send(out.encs ?? out.msgs.map((m) => this.encodeAgain(m)), expectEpoch);
+  }
+
+  /** A sent record's encoding, made again from its message: encoding is a pure function of the record. */
+  private encodeAgain(msg: JsMsg): Encoded {
+    const rec = this.decode(msg);
+    if (typeof rec === 'string') throw new Error(`record ${msg.seq} no longer decodes: ${rec}`);
+    return this.d.encode(rec);
+  }
+
+  private async refusedOneByOne(out: Outgoing, batchErr: unknown): Promise<void> {
+    if (out.msgs.length === 1) {
+      await this.deadLetter(out.msgs[0] as JsMsg, 'refused', (batchErr as Error).message);
       return;
     }
-    for (const item of items) {
+    for (let i = 0; i < out.msgs.length; i++) {
+      const msg = out.msgs[i] as JsMsg;
+      const enc = out.encs?.[i] ?? this.encodeAgain(msg);
       try {
-        await this.d.exclusive(() => this.d.sink.send([item.enc]));
+        await this.d.exclusive(() => this.d.sink.send([enc]));
       } catch (err) {
         if (isUnavailable(err)) throw err;
-        await this.deadLetter(item.msg, 'refused', (err as Error).message);
+        await this.deadLetter(msg, 'refused', (err as Error).message);
       }
     }
   }
@@ -360,7 +390,7 @@ export class SourceLoop {
       ) {
         const s = this.unconfirmed.shift() as Sent;
         this.unconfirmedCount -= s.msgs.length;
-        this.ack(s.msgs, s.items);
+        this.ack(s.msgs, s.out);
         acked = true;
       }
       if (acked) this.d.metrics.unconfirmed.set(this.label, this.unconfirmedCount);
@@ -370,14 +400,14 @@ export class SourceLoop {
     }
   }
 
-  private ack(msgs: JsMsg[], items: Item[]): void {
+  private ack(msgs: JsMsg[], out: Outgoing): void {
     const last = msgs[msgs.length - 1];
     if (!last) return;
     last.ack(); // AckPolicy.All: acknowledges the whole prefix
-    if (items.length === 0) return;
+    if (out.msgs.length === 0) return;
     const now = Date.now();
-    this.d.metrics.sent.inc(this.label, items.length);
-    for (const i of items) this.d.metrics.latency.observe(this.label, Math.max(0, now - i.enc.ts) / 1000);
+    this.d.metrics.sent.inc(this.label, out.msgs.length);
+    for (const ts of out.ts) this.d.metrics.latency.observe(this.label, Math.max(0, now - ts) / 1000);
   }
 
   /** Tell the server the held records are still being worked on, so it does not redeliver them. */
@@ -398,7 +428,7 @@ export class SourceLoop {
       const s = this.unconfirmed[0] as Sent;
       if (epoch !== undefined && s.epoch !== epoch) break;
       this.unconfirmed.shift();
-      this.ack(s.msgs, s.items);
+      this.ack(s.msgs, s.out);
     }
     for (const s of this.unconfirmed) for (const m of s.msgs) m.nak();
     this.unconfirmed = [];

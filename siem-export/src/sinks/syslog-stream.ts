@@ -4,7 +4,7 @@
 // unconfirmed records again; the runner's backoff paces reconnects.
 import type { Socket } from 'node:net';
 import { ExportError, ExportErrorCode } from '../errors.ts';
-import type { Encoded, Sink, SinkContext } from './types.ts';
+import type { BatchFramer, Encoded, Sink, SinkContext } from './types.ts';
 
 export type Framing = 'octet-counting' | 'newline';
 
@@ -19,16 +19,6 @@ export function frameStream(batch: readonly Encoded[], framing: Framing): string
   return out;
 }
 
-/** Reused between batches: each batch is encoded into it once, then copied out at its exact size. */
-let scratch = Buffer.allocUnsafeSlow(1 << 20);
-
-function ensureRoom(used: number, need: number): void {
-  if (scratch.length - used >= need) return;
-  const bigger = Buffer.allocUnsafeSlow(Math.max(scratch.length * 2, used + need));
-  scratch.copy(bigger, 0, 0, used);
-  scratch = bigger;
-}
-
 function decimalDigits(n: number): number {
   let d = 1;
   for (let x = n; x >= 10; x = Math.floor(x / 10)) d++;
@@ -36,31 +26,64 @@ function decimalDigits(n: number): number {
 }
 
 /**
- * frameStream() as bytes, each record encoded to UTF-8 once: the text is written where its length prefix
- * will end if the byte count has as many digits as the character count (always, for ASCII), and moved
- * along in the rare case it has more. Same bytes as `Buffer.from(frameStream(batch, framing))`.
+ * Frames records into bytes one at a time, as they are encoded, so a batch's texts need not be kept until
+ * it is written: each is encoded to UTF-8 once, into a buffer reused from batch to batch, and take() copies
+ * the batch out at its exact size. With octet counting the text is written where its length prefix will
+ * end if the byte count has as many digits as the character count (always, for ASCII), and moved along in
+ * the rare case it has more. Same bytes as `Buffer.from(frameStream(batch, framing))`.
  */
-export function frameStreamBytes(batch: readonly Encoded[], framing: Framing): Buffer {
-  let pos = 0;
-  for (const e of batch) {
-    const text = e.text;
+export class StreamFramer implements BatchFramer {
+  private buf: Buffer;
+  private pos = 0;
+
+  constructor(
+    private readonly framing: Framing,
+    capacity = 1 << 20,
+  ) {
+    this.buf = Buffer.allocUnsafeSlow(capacity);
+  }
+
+  add(text: string): void {
     // UTF-8 takes at most 3 bytes per UTF-16 unit; the prefix at most 16 digits and a space.
-    ensureRoom(pos, text.length * 3 + 17);
-    if (framing === 'newline') {
-      pos += scratch.write(text, pos, 'utf8');
-      scratch[pos++] = 0x0a;
-      continue;
+    this.room(text.length * 3 + 17);
+    const buf = this.buf;
+    if (this.framing === 'newline') {
+      this.pos += buf.write(text, this.pos, 'utf8');
+      buf[this.pos++] = 0x0a;
+      return;
     }
     const guess = decimalDigits(text.length);
-    const start = pos + guess + 1;
-    const bytes = scratch.write(text, start, 'utf8');
+    const start = this.pos + guess + 1;
+    const bytes = buf.write(text, start, 'utf8');
     const digits = decimalDigits(bytes);
-    if (digits !== guess) scratch.copyWithin(pos + digits + 1, start, start + bytes);
-    pos += scratch.write(String(bytes), pos, 'latin1');
-    scratch[pos++] = 0x20;
-    pos += bytes;
+    if (digits !== guess) buf.copyWithin(this.pos + digits + 1, start, start + bytes);
+    this.pos += buf.write(String(bytes), this.pos, 'latin1');
+    buf[this.pos++] = 0x20;
+    this.pos += bytes;
   }
-  return Buffer.from(scratch.subarray(0, pos));
+
+  /** The framed records added since the last take(). */
+  take(): Buffer {
+    const out = Buffer.from(this.buf.subarray(0, this.pos));
+    this.pos = 0;
+    return out;
+  }
+
+  private room(need: number): void {
+    if (this.buf.length - this.pos >= need) return;
+    const bigger = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.pos + need));
+    this.buf.copy(bigger, 0, 0, this.pos);
+    this.buf = bigger;
+  }
+}
+
+/** frameStream() as bytes. */
+export function frameStreamBytes(batch: readonly Encoded[], framing: Framing): Buffer {
+  let chars = 0;
+  for (const e of batch) chars += e.text.length + 12;
+  const f = new StreamFramer(framing, chars);
+  for (const e of batch) f.add(e.text);
+  return f.take();
 }
 
 export class StreamSyslogSink implements Sink {
@@ -83,6 +106,14 @@ export class StreamSyslogSink implements Sink {
   }
 
   async send(batch: readonly Encoded[], expectEpoch?: number): Promise<number> {
+    return this.sendFramed(frameStreamBytes(batch, this.framing), expectEpoch);
+  }
+
+  framer(): BatchFramer {
+    return new StreamFramer(this.framing);
+  }
+
+  async sendFramed(data: Buffer, expectEpoch?: number): Promise<number> {
     const socket = await this.connection();
     if (expectEpoch !== undefined && expectEpoch !== this.epoch) {
       throw new ExportError(
@@ -92,7 +123,6 @@ export class StreamSyslogSink implements Sink {
     }
     // Taken before the write: a loss noticed later bumps the epoch and marks this batch for resending.
     const epoch = this.epoch;
-    const data = frameStreamBytes(batch, this.framing);
     await new Promise<void>((resolve, reject) => {
       socket.write(data, (err) => (err ? reject(this.unavailable(err)) : resolve()));
     });

@@ -31,7 +31,21 @@ export interface Sink {
    * yet confirmed are sent again.
    */
   connectionEpoch?(): number;
+  /**
+   * Byte-stream transports (syslog over TCP/TLS), with sendFramed: a framer that turns records into the
+   * bytes send() would write, one record at a time as they are encoded. The runner keeps those bytes
+   * instead of every record's text until the batch is confirmed (a fraction of the live memory).
+   */
+  framer?(): BatchFramer;
+  /** send() for a batch already framed by framer(): same bytes, same epochs, same errors. */
+  sendFramed?(bytes: Buffer, expectEpoch?: number): Promise<number>;
   close(): Promise<void>;
+}
+
+export interface BatchFramer {
+  add(text: string): void;
+  /** The bytes of the records added since the last take(), in order. */
+  take(): Buffer;
 }
 
 export interface SinkContext {

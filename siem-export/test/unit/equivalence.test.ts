@@ -14,6 +14,7 @@ import {
   formatters,
   frameStream,
   frameStreamBytes,
+  StreamFramer,
   header5424,
   makeEncoder,
   sinkConfigSchema,
@@ -167,6 +168,23 @@ describe('fast paths give exactly the bytes of the implementations they replaced
       for (const framing of ['octet-counting', 'newline'] as const) {
         const expected = Buffer.from(frameStream(batch, framing), 'utf8');
         expect(frameStreamBytes(batch, framing).equals(expected)).toBe(true);
+      }
+    }
+  });
+
+  it('framing - one framer reused batch after batch, from a tiny buffer, gives each batch exactly its bytes', () => {
+    const r = rng(16);
+    for (const framing of ['octet-counting', 'newline'] as const) {
+      const framer = new StreamFramer(framing, 8);
+      for (let round = 0; round < 50; round++) {
+        const batch: Encoded[] = [];
+        const n = Math.floor(r() * 30);
+        for (let i = 0; i < n; i++) {
+          batch.push({ id: '', ts: 0, key: '', text: hostileString(r), json: false });
+          framer.add((batch[i] as Encoded).text);
+        }
+        const expected = Buffer.from(frameStream(batch, framing), 'utf8');
+        expect(framer.take().equals(expected)).toBe(true);
       }
     }
   });
