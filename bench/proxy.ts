@@ -2,8 +2,12 @@
 // The enforcement node in proxy mode (its own process, `sentinel enforce`) in front of nats-server MQTT,
 // with the reference auth service on MariaDB behind the auth callout. Metrics:
 //   publish_msgs_per_s           QoS 1 PUBLISH through the node (4 clients, 32 in flight each)
-//   publish_ratio_vs_direct      the same clients straight to the same broker in the same run
+//   publish_ratio_vs_direct      the same clients straight to the same broker in the same run: the median
+//                                of per-round ratios over 12 interleaved rounds, with the CPU time per
+//                                message of the node, the broker and the load generator in either path
+//   publish_ratio_relay_vs_direct  the peer for the hop itself: a plain TCP relay in Node, same rounds
 //   added_latency_p99_ms         P99 publish→delivery through the node minus direct, at 5,000 msg/s
+//                                (median over 4 interleaved pairs of runs)
 //   connect_auth_p99_ms          CONNECT→CONNACK through the node, auth cache miss (each device once)
 //   connect_auth_cached_p99_ms   the same devices again (cache hit)
 //   auth_callout_miss_p99_ms     the node's own auth step on a miss (from the auth.ok events)
@@ -34,8 +38,12 @@ const SUITE = 'proxy';
 const DEVICES = Number(process.env.PROXY_BENCH_DEVICES ?? 600);
 const PUBLISHES = Number(process.env.PROXY_BENCH_PUBLISHES ?? 24_000);
 const IDLE = Number(process.env.PROXY_BENCH_IDLE ?? 10_000);
-const LAT_SECONDS = 4;
+const LAT_SECONDS = 2;
+const LAT_PAIRS = 4;
 const log = (s: string): void => progress(SUITE, s);
+// PROXY_BENCH_PHASES=throughput,idle runs only those phases (auth, throughput, latency, inspected, idle).
+const PHASES = process.env.PROXY_BENCH_PHASES?.split(',');
+const phase = (name: string): boolean => PHASES === undefined || PHASES.includes(name);
 
 interface NodeProc {
   child: ChildProcess;
@@ -98,53 +106,207 @@ async function throughput(
   );
   const per = Math.floor(PUBLISHES / n);
   const payload = Buffer.alloc(64, 1);
+  const acked = clients.map(() => 0);
   const t0 = performance.now();
-  await Promise.all(
-    clients.map(async (c, i) => {
-      const topic = `devices/${creds[i]?.clientId}/bench`;
-      let sent = 0;
-      await new Promise<void>((done) => {
-        let acked = 0;
-        const pump = (): void => {
-          while (sent < per && sent - acked < window) {
-            sent++;
-            c.publish(topic, payload, { qos: 1 }, () => {
-              acked++;
-              if (acked === per) done();
-              else pump();
-            });
-          }
-        };
-        pump();
-      });
-    }),
-  );
+  // A run that stops getting PUBACKs fails the suite instead of holding the shared benchmark lock.
+  let stall: NodeJS.Timeout | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    let last = -1;
+    stall = setInterval(() => {
+      const now = acked.reduce((x, y) => x + y, 0);
+      if (now === last)
+        reject(new Error(`${tag}: no PUBACK for 20 s (acked per client: ${acked.join(', ')} of ${per})`));
+      last = now;
+    }, 20_000);
+  });
+  const runs = clients.map(async (c, i) => {
+    const topic = `devices/${creds[i]?.clientId}/bench`;
+    let sent = 0;
+    await new Promise<void>((done) => {
+      const pump = (): void => {
+        while (sent < per && sent - (acked[i] as number) < window) {
+          sent++;
+          c.publish(topic, payload, { qos: 1 }, () => {
+            acked[i] = (acked[i] as number) + 1;
+            if (acked[i] === per) done();
+            else pump();
+          });
+        }
+      };
+      pump();
+    });
+  });
+  try {
+    await Promise.race([Promise.all(runs), stalled]);
+  } finally {
+    clearInterval(stall);
+  }
   const rate = (per * n) / ((performance.now() - t0) / 1000);
   for (const c of clients) c.end(true);
   log(`${tag}: ${Math.round(rate)} msg/s`);
   return rate;
 }
 
-const ROUNDS = 5;
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+// The host is shared: single runs swing by ±30 % with other work on the two cores. So each path runs
+// many times, interleaved round by round in balanced orders (every path first, middle and last equally
+// often, and after every other path equally often), and ratios are medians of per-round ratios.
+const ROUNDS = 12;
+const INSPECTED_ROUNDS = 8;
+const sorted = (xs: number[]): number[] => [...xs].sort((a, b) => a - b);
+const median = (xs: number[]): number => {
+  const s = sorted(xs);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+const quartiles = (xs: number[]): [number, number] => {
+  const s = sorted(xs);
+  const q = (p: number): number => Number((s[Math.floor(p * (s.length - 1))] as number).toFixed(3));
+  return [q(0.25), q(0.75)];
+};
 
-/** Through the node and direct, alternately, ROUNDS times: medians, and the median of per-round ratios. */
-async function alternating(
-  nodeUrl: string,
-  brokerUrl: string,
-  creds: { clientId: string; username: string; secret: string }[],
-): Promise<{ through: number; direct: number; ratio: number; ratios: number[] }> {
-  const through: number[] = [];
-  const direct: number[] = [];
-  const ratios: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const a = await throughput(nodeUrl, creds, `round ${r + 1} through the node`);
-    const b = await throughput(brokerUrl, creds, `round ${r + 1} direct`);
-    through.push(a);
-    direct.push(b);
-    ratios.push(a / b);
+/** Run orders: two paths ABBA; three paths the six orders of a Williams design. */
+const ORDERS: Record<number, number[][]> = {
+  2: [
+    [0, 1],
+    [1, 0],
+    [1, 0],
+    [0, 1],
+  ],
+  3: [
+    [0, 1, 2],
+    [1, 2, 0],
+    [2, 0, 1],
+    [0, 2, 1],
+    [1, 0, 2],
+    [2, 1, 0],
+  ],
+};
+
+/** CPU time (user + system) a process used since it started, ms; 0 when it is gone. */
+function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks of 10 ms.
+    const f = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return 0;
   }
-  return { through: median(through), direct: median(direct), ratio: median(ratios), ratios };
+}
+
+type PerMessageUs = { hop: number; broker: number; loadgen: number };
+
+/** CPU µs per message of each process on one path, summed over the rounds. */
+class CpuTally {
+  private readonly ms = { hop: 0, broker: 0, loadgen: 0 };
+  private msgs = 0;
+  async measure<T>(
+    path: Path,
+    brokerPid: number | undefined,
+    msgs: number,
+    run: () => Promise<T>,
+  ): Promise<T> {
+    const own = (): number => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1000;
+    };
+    const before = { hop: cpuMs(path.hopPid), broker: cpuMs(brokerPid), loadgen: own() };
+    const out = await run();
+    this.ms.hop += cpuMs(path.hopPid) - before.hop;
+    this.ms.broker += cpuMs(brokerPid) - before.broker;
+    this.ms.loadgen += own() - before.loadgen;
+    this.msgs += msgs;
+    return out;
+  }
+  perMessageUs(): PerMessageUs {
+    const us = (ms: number): number => Math.round((ms * 10_000) / Math.max(1, this.msgs)) / 10;
+    return { hop: us(this.ms.hop), broker: us(this.ms.broker), loadgen: us(this.ms.loadgen) };
+  }
+}
+
+/** One way from the load generator to the broker: through a process (`hopPid`) or straight. */
+interface Path {
+  name: string;
+  url: string;
+  hopPid?: number | undefined;
+}
+
+interface Rounds {
+  /** msg/s per round, per path name. */
+  rates: Record<string, number[]>;
+  cpu: Record<string, PerMessageUs>;
+}
+
+/** `rounds` rounds over `paths` in balanced orders; the broker's CPU is tallied per path too. */
+async function interleaved(
+  paths: Path[],
+  rounds: number,
+  creds: { clientId: string; username: string; secret: string }[],
+  brokerPid: number | undefined,
+): Promise<Rounds> {
+  const orders = ORDERS[paths.length] as number[][];
+  const tallies = paths.map(() => new CpuTally());
+  const rates: Record<string, number[]> = Object.fromEntries(paths.map((p) => [p.name, []]));
+  const msgs = Math.floor(PUBLISHES / 4) * 4;
+  for (let r = 0; r < rounds; r++) {
+    for (const i of orders[r % orders.length] as number[]) {
+      const path = paths[i] as Path;
+      const rate = await (tallies[i] as CpuTally).measure(path, brokerPid, msgs, () =>
+        throughput(path.url, creds, `round ${r + 1} ${path.name}`),
+      );
+      rates[path.name]?.push(rate);
+    }
+  }
+  return {
+    rates,
+    cpu: Object.fromEntries(paths.map((p, i) => [p.name, (tallies[i] as CpuTally).perMessageUs()])),
+  };
+}
+
+/** Per-round ratios of path `a` to path `b`. */
+function ratios(r: Rounds, a: string, b: string): number[] {
+  const x = r.rates[a] as number[];
+  const y = r.rates[b] as number[];
+  return x.map((v, i) => v / (y[i] as number));
+}
+
+/** The median ratio with its spread, the rounds and where each path spends CPU, for a metric line. */
+function ratioDetail(r: Rounds, a: string, b: string): Record<string, unknown> {
+  const rs = ratios(r, a, b);
+  return {
+    [`${b.replace(/ /g, '_')}_msgs_per_s`]: Math.round(median(r.rates[b] as number[])),
+    ratios: rs.map((x) => x.toFixed(3)).join(' '),
+    ratio_quartiles: quartiles(rs),
+    rounds: rs.length,
+    [`cpu_us_per_msg_${a.replace(/ /g, '_')}`]: r.cpu[a],
+    [`cpu_us_per_msg_${b.replace(/ /g, '_')}`]: r.cpu[b],
+  };
+}
+
+/** A plain TCP relay (bench/_relay.ts) to the broker, in its own process. */
+async function startRelay(brokerPort: number): Promise<{ port: number; pid: number; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/_relay.ts', String(brokerPort)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stderr?.on('data', (d: Buffer) => {
+      err += d.toString();
+      const m = err.match(/relay up (\d+)/);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`relay exited ${code}: ${err}`)));
+  });
+  return {
+    port,
+    pid: child.pid as number,
+    stop: () =>
+      new Promise((r) => {
+        if (child.exitCode !== null) return r();
+        child.once('exit', () => r());
+        child.kill('SIGTERM');
+      }),
+  };
 }
 
 /** P50 and P99 of publish→delivery at 5,000 msg/s; the subscriber is always straight on the broker. */
@@ -234,6 +396,7 @@ async function inspectedThroughput(
   authUrl: string,
   dataDir: string,
   creds: { clientId: string; username: string; secret: string }[],
+  brokerPid: number | undefined,
 ): Promise<void> {
   const [tcp] = await getFreePorts(1);
   const node = await startNode({
@@ -259,10 +422,18 @@ async function inspectedThroughput(
   try {
     const url = `mqtt://127.0.0.1:${node.ports.tcp}`;
     await throughput(url, creds, 'inspected warm-up');
-    const tp = await alternating(url, `mqtt://127.0.0.1:${mqttPort}`, creds);
-    metric(SUITE, 'publish_msgs_per_s_inspected', tp.through, 'msg/s', {
-      ratio_vs_direct: tp.ratio,
-      rounds: ROUNDS,
+    const r = await interleaved(
+      [
+        { name: 'through the node', url, hopPid: node.child.pid },
+        { name: 'direct', url: `mqtt://127.0.0.1:${mqttPort}` },
+      ],
+      INSPECTED_ROUNDS,
+      creds,
+      brokerPid,
+    );
+    metric(SUITE, 'publish_msgs_per_s_inspected', median(r.rates['through the node'] as number[]), 'msg/s', {
+      ratio_vs_direct: median(ratios(r, 'through the node', 'direct')),
+      ...ratioDetail(r, 'through the node', 'direct'),
     });
   } finally {
     await node.stop();
@@ -393,79 +564,113 @@ async function main(): Promise<void> {
   const nodeUrl = `mqtt://127.0.0.1:${node.ports.tcp}`;
   const brokerUrl = `mqtt://127.0.0.1:${nats.mqttPort}`;
   try {
-    log('auth: CONNECT through the node, every device once (cache miss), then again (hit)');
-    const sample = creds.slice(10, 10 + Math.min(500, creds.length - 10));
-    const miss = await connectLatencies(nodeUrl, sample);
-    const hit = await connectLatencies(nodeUrl, sample);
-    const steps = await authStepLatencies(nc);
-    metric(SUITE, 'connect_auth_p99_ms', percentile(steps.miss, 99), 'ms', {
-      p50: percentile(steps.miss, 50),
-      samples: steps.miss.length,
-      measured: 'auth step in the node (auth.ok events)',
-    });
-    metric(SUITE, 'connect_auth_cached_p99_ms', percentile(steps.hit, 99), 'ms', {
-      p50: percentile(steps.hit, 50),
-      samples: steps.hit.length,
-      measured: 'auth step in the node (auth.ok events)',
-    });
-    metric(SUITE, 'connect_connack_p99_ms', percentile(miss, 99), 'ms', {
-      p50: percentile(miss, 50),
-      samples: miss.length,
-      measured: 'client CONNECT→CONNACK, auth miss, upstream session included',
-    });
-    metric(SUITE, 'connect_connack_cached_p99_ms', percentile(hit, 99), 'ms', {
-      p50: percentile(hit, 50),
-      samples: hit.length,
-      measured: 'client CONNECT→CONNACK, auth hit, upstream session included',
-    });
-
-    log('throughput: QoS 1, through the node and straight to the broker in alternating rounds');
-    await throughput(nodeUrl, creds, 'warm-up');
-    const tp = await alternating(nodeUrl, brokerUrl, creds);
-    metric(SUITE, 'publish_msgs_per_s', tp.through, 'msg/s', {
-      qos: 1,
-      clients: 4,
-      window: 32,
-      rounds: ROUNDS,
-    });
-    metric(SUITE, 'publish_ratio_vs_direct', tp.ratio, 'ratio', {
-      direct_msgs_per_s: Math.round(tp.direct),
-      ratios: tp.ratios.map((r) => r.toFixed(3)).join(' '),
-    });
-
-    log(
-      'latency at 5,000 msg/s, direct and through the node alternately (the host is shared: medians of 2 runs)',
-    );
-    const direct99: number[] = [];
-    const node99: number[] = [];
-    const direct50: number[] = [];
-    const node50: number[] = [];
-    for (let round = 0; round < 2; round++) {
-      const d = await latency(brokerUrl, brokerUrl, creds[5 + round * 2] as (typeof creds)[number]);
-      const n = await latency(nodeUrl, brokerUrl, creds[6 + round * 2] as (typeof creds)[number]);
-      direct99.push(d.p99);
-      node99.push(n.p99);
-      direct50.push(d.p50);
-      node50.push(n.p50);
-    }
-    const mid = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-    metric(SUITE, 'added_latency_p99_ms', mid(node99) - mid(direct99), 'ms', {
-      p99_node: mid(node99),
-      p99_direct: mid(direct99),
-      added_p50_ms: mid(node50) - mid(direct50),
-      rate: 5000,
-    });
+    if (phase('auth')) await authPhase(nodeUrl, creds, nc);
+    if (phase('throughput')) await throughputPhase(nodeUrl, brokerUrl, creds, node, nats);
+    if (phase('latency')) await latencyPhase(nodeUrl, brokerUrl, creds);
   } finally {
     await node.stop();
   }
-  await inspectedThroughput(nats.url, nats.mqttPort, auth.url, t.dir, creds);
-  log(`idle connections: ${IDLE} sessions through 2 workers`);
-  await idlePhase(nats.url, nats.mqttPort, t.dir);
+  if (phase('inspected'))
+    await inspectedThroughput(nats.url, nats.mqttPort, auth.url, t.dir, creds, nats.child.pid);
+  if (phase('idle')) {
+    log(`idle connections: ${IDLE} sessions through 2 workers`);
+    await idlePhase(nats.url, nats.mqttPort, t.dir);
+  }
   await auth.stop();
   await db.stop();
   await nc.close();
   await nats.stop();
   t.cleanup();
+}
+
+type Cred = { clientId: string; username: string; secret: string };
+
+async function authPhase(
+  nodeUrl: string,
+  creds: Cred[],
+  nc: Awaited<ReturnType<typeof connectNats>>,
+): Promise<void> {
+  log('auth: CONNECT through the node, every device once (cache miss), then again (hit)');
+  const sample = creds.slice(10, 10 + Math.min(500, creds.length - 10));
+  const miss = await connectLatencies(nodeUrl, sample);
+  const hit = await connectLatencies(nodeUrl, sample);
+  const steps = await authStepLatencies(nc);
+  metric(SUITE, 'connect_auth_p99_ms', percentile(steps.miss, 99), 'ms', {
+    p50: percentile(steps.miss, 50),
+    samples: steps.miss.length,
+    measured: 'auth step in the node (auth.ok events)',
+  });
+  metric(SUITE, 'connect_auth_cached_p99_ms', percentile(steps.hit, 99), 'ms', {
+    p50: percentile(steps.hit, 50),
+    samples: steps.hit.length,
+    measured: 'auth step in the node (auth.ok events)',
+  });
+  metric(SUITE, 'connect_connack_p99_ms', percentile(miss, 99), 'ms', {
+    p50: percentile(miss, 50),
+    samples: miss.length,
+    measured: 'client CONNECT→CONNACK, auth miss, upstream session included',
+  });
+  metric(SUITE, 'connect_connack_cached_p99_ms', percentile(hit, 99), 'ms', {
+    p50: percentile(hit, 50),
+    samples: hit.length,
+    measured: 'client CONNECT→CONNACK, auth hit, upstream session included',
+  });
+}
+
+async function throughputPhase(
+  nodeUrl: string,
+  brokerUrl: string,
+  creds: Cred[],
+  node: NodeProc,
+  nats: Awaited<ReturnType<typeof startNats>>,
+): Promise<void> {
+  log('throughput: QoS 1, through the node, a plain relay and straight to the broker, interleaved rounds');
+  const relay = await startRelay(nats.mqttPort);
+  const paths: Path[] = [
+    { name: 'through the node', url: nodeUrl, hopPid: node.child.pid },
+    { name: 'relay', url: `mqtt://127.0.0.1:${relay.port}`, hopPid: relay.pid },
+    { name: 'direct', url: brokerUrl },
+  ];
+  for (const p of paths) await throughput(p.url, creds, `warm-up ${p.name}`);
+  const r = await interleaved(paths, ROUNDS, creds, nats.child.pid);
+  await relay.stop();
+  metric(SUITE, 'publish_msgs_per_s', median(r.rates['through the node'] as number[]), 'msg/s', {
+    qos: 1,
+    clients: 4,
+    window: 32,
+    rounds: ROUNDS,
+  });
+  metric(SUITE, 'publish_ratio_vs_direct', median(ratios(r, 'through the node', 'direct')), 'ratio', {
+    ...ratioDetail(r, 'through the node', 'direct'),
+    ratio_vs_relay: Number(median(ratios(r, 'through the node', 'relay')).toFixed(3)),
+  });
+  // The peer that shows what the hop alone costs: a Node process that relays bytes and does nothing else.
+  metric(SUITE, 'publish_ratio_relay_vs_direct', median(ratios(r, 'relay', 'direct')), 'ratio', {
+    ...ratioDetail(r, 'relay', 'direct'),
+    measured: 'plain TCP relay in Node (bench/_relay.ts), same clients, same rounds',
+  });
+}
+
+async function latencyPhase(nodeUrl: string, brokerUrl: string, creds: Cred[]): Promise<void> {
+  log(`latency at 5,000 msg/s: ${LAT_PAIRS} pairs of runs through the node and direct, ABBA order`);
+  const pairs: { node: { p50: number; p99: number }; direct: { p50: number; p99: number } }[] = [];
+  for (let i = 0; i < LAT_PAIRS; i++) {
+    const run = (url: string, k: number) =>
+      latency(url, brokerUrl, creds[5 + i * 2 + k] as (typeof creds)[number]);
+    const nodeFirst = (ORDERS[2]?.[i % 4]?.[0] ?? 0) === 0;
+    const first = await run(nodeFirst ? nodeUrl : brokerUrl, 0);
+    const second = await run(nodeFirst ? brokerUrl : nodeUrl, 1);
+    pairs.push(nodeFirst ? { node: first, direct: second } : { node: second, direct: first });
+  }
+  // A pause of the shared host lands in one run's tail: the median of per-pair differences ignores it.
+  metric(SUITE, 'added_latency_p99_ms', median(pairs.map((x) => x.node.p99 - x.direct.p99)), 'ms', {
+    p99_node: median(pairs.map((x) => x.node.p99)),
+    p99_direct: median(pairs.map((x) => x.direct.p99)),
+    added_p50_ms: median(pairs.map((x) => x.node.p50 - x.direct.p50)),
+    pairs_added_p99_ms: pairs.map((x) => Number((x.node.p99 - x.direct.p99).toFixed(3))).join(' '),
+    rate: 5000,
+    seconds_per_run: LAT_SECONDS,
+  });
 }
 
 /** The node's own auth step latency, hit and miss, from the auth.ok events on SENTINEL_EVENTS. */
