@@ -95,6 +95,19 @@ export class SourceLoop {
     };
     try {
       const info = await jsm.consumers.info(source.stream, source.durable);
+      if (info.config.ack_policy !== AckPolicy.All) {
+        // One ack per batch confirms the whole prefix only under AckPolicy.All; under another policy the
+        // rest of every batch would come back. A consumer's policy cannot be changed in place, and
+        // recreating it here could lose its position if this process stopped in between: say what to do.
+        throw new ExportError(
+          ExportErrorCode.Setup,
+          `durable consumer ${source.durable} on ${source.stream} has ack policy "${info.config.ack_policy}", the export needs "all"; ` +
+            `recreate it with ack policy all starting at stream sequence ${info.ack_floor.stream_seq + 1} (its position), or delete it to start over`,
+          {
+            context: { durable: source.durable, stream: source.stream, ackFloor: info.ack_floor.stream_seq },
+          },
+        );
+      }
       if (info.config.filter_subject !== source.filterSubject) {
         this.d.log.warn('the durable consumer keeps its earlier subject filter; kinds are filtered here', {
           durable: source.durable,

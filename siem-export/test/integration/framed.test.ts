@@ -2,7 +2,7 @@
 // the batch is confirmed), through a sink scripted here so that it can refuse: the refused batch is split
 // into records encoded again from their messages, the poison ones go to the dead-letter subject and the
 // rest arrive, in order, as exactly the bytes the encoder gives for them.
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { deadLetterSubject, STREAMS } from '@sentinel/ingest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -105,6 +105,29 @@ describe('byte-stream sinks in the runner', () => {
           .map((e) => e.id)
           .sort(),
       );
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  it('ack policy - a durable consumer created with another ack policy stops the sink with a setup error naming its position', async () => {
+    const cfg = sinkConfig({
+      name: 'explicit',
+      kind: 'syslog-tcp',
+      format: 'cef',
+      port: 1,
+      filters: { source: 'events' },
+    });
+    const durable = durableName('explicit', 'events');
+    const jsm = await jetstreamManager(kit.nc);
+    await jsm.consumers.add(STREAMS.events, { durable_name: durable, ack_policy: AckPolicy.Explicit });
+    const runner = new SinkRunner({ nc: kit.nc, cfg, sink: refusingFramedSink(), log: kit.log });
+    try {
+      await expect(runner.start()).rejects.toMatchObject({
+        code: ExportErrorCode.Setup,
+        message: expect.stringMatching(/ack policy "explicit".*needs "all".*stream sequence 1 /) as unknown,
+      });
+      expect((await jsm.consumers.info(STREAMS.events, durable)).config.ack_policy).toBe(AckPolicy.Explicit);
     } finally {
       await runner.stop();
     }
