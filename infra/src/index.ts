@@ -10,6 +10,8 @@ export { startRsyslog, rsyslogConfig, RSYSLOG_LISTENERS } from './rsyslog.ts';
 export type { Rsyslog, RsyslogListener, StartRsyslogOptions } from './rsyslog.ts';
 export { createTestPki } from './pki.ts';
 export type { TestPki } from './pki.ts';
+export { startPrometheus } from './prometheus.ts';
+export type { PrometheusServer, StartPrometheusOptions } from './prometheus.ts';
 export { startMariadb } from './mariadb.ts';
 export type { Mariadb, StartMariadbOptions } from './mariadb.ts';
 // the reference auth service

@@ -3,11 +3,9 @@
 // `sentinel inject`, the nats exporter, and a real Prometheus (Debian package) with the shipped
 // prometheus.yml and alerts.yml (only the targets rewritten to this run's ports). Every panel query of
 // both dashboards is sent the way Grafana sends it and must return data.
-import { execFile, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
@@ -15,11 +13,11 @@ import {
   createTestPki,
   getFreePort,
   startMosquitto,
-  SupervisedChild,
+  startPrometheus,
   tempDir,
   waitFor,
 } from '@sentinel/infra';
-import type { MosquittoServer } from '@sentinel/infra';
+import type { MosquittoServer, PrometheusServer } from '@sentinel/infra';
 import {
   DASHBOARD_FILES,
   evaluatePanelRequest,
@@ -30,29 +28,13 @@ import {
 } from '@sentinel/dashboards';
 import type { NatsExporter, PanelRequest, PanelResult } from '@sentinel/dashboards';
 import { freePortConfig } from '../../free-ports.ts';
+import { envWithoutSentinel, runSentinel } from '../support/sentinel.ts';
+import type { SentinelProcess } from '../support/sentinel.ts';
 
-const bin = fileURLToPath(new URL('../../../bin/sentinel.mjs', import.meta.url));
 const asRoot = process.getuid?.() === 0 ? { user: 'root' } : {};
 const execFileP = promisify(execFile);
 
-interface Proc {
-  child: ChildProcess;
-  out: () => string;
-  exited: Promise<number | null>;
-}
-
-function run(args: string[], cwd: string): Proc {
-  let out = '';
-  // SENTINEL_* of the calling shell would override this test's sentinel.yaml
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SENTINEL_')));
-  const child = spawn(process.execPath, [bin, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, out: () => out, exited };
-}
-
-async function stop(p: Proc | undefined, signal: NodeJS.Signals): Promise<void> {
+async function stop(p: SentinelProcess | undefined, signal: NodeJS.Signals): Promise<void> {
   if (!p || p.child.exitCode !== null || p.child.signalCode !== null) return;
   p.child.kill(signal);
   const killer = setTimeout(() => p.child.kill('SIGKILL'), 60_000);
@@ -132,11 +114,11 @@ describe('the Grafana dashboards against the running demo with attacks injected'
   let ports: Map<string, number>;
   let origin: MosquittoServer | undefined;
   let exporter: NatsExporter | undefined;
-  let prometheus: SupervisedChild | undefined;
+  let prometheus: PrometheusServer | undefined;
   let promUrl: string;
   let scrapeInterval: string;
-  let demo: Proc | undefined;
-  let bridge: Proc | undefined;
+  let demo: SentinelProcess | undefined;
+  let bridge: SentinelProcess | undefined;
   let apiUrl: string;
   let token: string;
   let consoleTimer: NodeJS.Timeout | undefined;
@@ -193,24 +175,10 @@ describe('the Grafana dashboards against the running demo with attacks injected'
     writeFileSync(join(promDir, 'prometheus.yml'), stringify(cfg));
 
     // Prometheus first, so it scrapes the stack from its first second.
-    const promPort = await getFreePort();
-    promUrl = `http://127.0.0.1:${promPort}`;
-    prometheus = new SupervisedChild({
-      name: 'prometheus',
-      command: 'prometheus',
-      args: [
-        `--config.file=${join(promDir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${join(promDir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${promPort}`,
-      ],
-      logFile: join(promDir, 'prometheus.log'),
-      ready: async () => (await fetch(`${promUrl}/-/ready`).catch(() => undefined))?.ok === true,
-      readyTimeoutMs: 30_000,
-      restart: false,
-    });
-    await prometheus.start();
+    prometheus = await startPrometheus({ dir: promDir, configFile: join(promDir, 'prometheus.yml') });
+    promUrl = prometheus.url;
 
-    demo = run(
+    demo = runSentinel(
       [
         '--config',
         file,
@@ -225,7 +193,7 @@ describe('the Grafana dashboards against the running demo with attacks injected'
         '300',
         '--keep',
       ],
-      t.dir,
+      { cwd: t.dir, env: envWithoutSentinel() },
     );
     await waitFor(
       'the demo summary',
@@ -242,7 +210,7 @@ describe('the Grafana dashboards against the running demo with attacks injected'
         .catch(() => undefined);
     }, 5000);
 
-    bridge = run(['--config', file, 'bridge'], t.dir);
+    bridge = runSentinel(['--config', file, 'bridge'], { cwd: t.dir, env: envWithoutSentinel() });
     await waitFor(
       'the bridge connected on both sides',
       async () => {
@@ -292,7 +260,7 @@ describe('the Grafana dashboards against the running demo with attacks injected'
   }, 60_000);
 
   it('sentinel inject attacks the running demo and the api shows the incidents it opened', async () => {
-    const inject = run(['--config', file, 'inject'], t.dir);
+    const inject = runSentinel(['--config', file, 'inject'], { cwd: t.dir, env: envWithoutSentinel() });
     const code = await inject.exited;
     injectOutput = inject.out();
     // Detection of each scenario is the demo test's to prove; here the attacks must have run to the end.
@@ -413,7 +381,7 @@ describe('the Grafana dashboards against the running demo with attacks injected'
     for (const pid of [
       ...(await descendants(demo?.child.pid as number)),
       ...(await descendants(bridge?.child.pid as number)),
-      prometheus?.pid as number,
+      prometheus?.child.pid as number,
     ]) {
       started.set(pid, commandLine(pid));
     }

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getFreePort, SupervisedChild, startNats, tempDir, waitFor } from '@sentinel/infra';
-import type { NatsServer } from '@sentinel/infra';
+import { startNats, startPrometheus, tempDir, waitFor } from '@sentinel/infra';
+import type { NatsServer, PrometheusServer } from '@sentinel/infra';
 import {
   connectNats,
   DurableConsumer,
@@ -110,7 +110,7 @@ function componentRegistries() {
 describe('dashboards against a real Prometheus', () => {
   let tmp: ReturnType<typeof tempDir>;
   let nats: NatsServer;
-  let prometheus: SupervisedChild;
+  let prometheus: PrometheusServer;
   let promUrl: string;
   let natsExporter: NatsExporter;
   const servers: Server[] = [];
@@ -177,22 +177,8 @@ describe('dashboards against a real Prometheus', () => {
     const promDir = join(tmp.dir, 'prometheus');
     mkdirSync(promDir, { recursive: true });
     writeFileSync(join(promDir, 'prometheus.yml'), stringify(cfg));
-    const port = await getFreePort();
-    promUrl = `http://127.0.0.1:${port}`;
-    prometheus = new SupervisedChild({
-      name: 'prometheus',
-      command: 'prometheus',
-      args: [
-        `--config.file=${join(promDir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${join(promDir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-      ],
-      logFile: join(promDir, 'prometheus.log'),
-      ready: async () => (await fetch(`${promUrl}/-/ready`).catch(() => undefined))?.ok === true,
-      readyTimeoutMs: 30_000,
-      restart: false,
-    });
-    await prometheus.start();
+    prometheus = await startPrometheus({ dir: promDir, configFile: join(promDir, 'prometheus.yml') });
+    promUrl = prometheus.url;
   });
 
   afterAll(async () => {
