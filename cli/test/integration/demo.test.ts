@@ -1,36 +1,25 @@
 // The fleet demo and the attack scenarios as an operator runs them: `sentinel demo --keep` on free ports,
 // then `sentinel inject` against it, both as real processes.
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { tempDir, waitFor } from '@sentinel/infra';
 import { freePortConfig } from '../../free-ports.ts';
-
-const bin = fileURLToPath(new URL('../../../bin/sentinel.mjs', import.meta.url));
-
-function run(args: string[], cwd: string): { child: ChildProcess; out: () => string } {
-  let out = '';
-  const child = spawn(process.execPath, [bin, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  return { child, out: () => out };
-}
+import { runSentinel } from '../support/sentinel.ts';
+import type { SentinelProcess } from '../support/sentinel.ts';
 
 describe('sentinel demo and sentinel inject', () => {
   const t = tempDir('sentinel-demo-');
-  let demo: ReturnType<typeof run>;
+  let demo: SentinelProcess;
   let file: string;
 
   beforeAll(async () => {
     file = join(t.dir, 'sentinel.yaml');
     writeFileSync(file, stringify((await freePortConfig(join(t.dir, 'state'))).yaml));
-    demo = run(
+    demo = runSentinel(
       ['--config', file, 'demo', '--devices', '200', '--duration', '10', '--per-process', '100', '--keep'],
-      t.dir,
+      { cwd: t.dir },
     );
     await waitFor(
       'the demo summary',
@@ -66,7 +55,7 @@ describe('sentinel demo and sentinel inject', () => {
   });
 
   it('sentinel inject shows every scenario detected, with its MITRE technique and the ban', async () => {
-    const inject = run(['--config', file, 'inject'], t.dir);
+    const inject = runSentinel(['--config', file, 'inject'], { cwd: t.dir });
     const code = await new Promise<number | null>((r) => inject.child.once('exit', r));
     const out = inject.out();
     expect(out, out).toContain('7/7 scenarios detected');
@@ -104,7 +93,7 @@ describe('sentinel demo --core-broker nats', () => {
     try {
       const file = join(t.dir, 'sentinel.yaml');
       writeFileSync(file, stringify((await freePortConfig(join(t.dir, 'state'))).yaml));
-      const demo = run(
+      const demo = runSentinel(
         [
           '--config',
           file,
@@ -118,7 +107,7 @@ describe('sentinel demo --core-broker nats', () => {
           '--rate',
           '200',
         ],
-        t.dir,
+        { cwd: t.dir },
       );
       const code = await new Promise<number | null>((r) => demo.child.once('exit', r));
       const out = demo.out();

@@ -1,10 +1,7 @@
 // `sentinel export` as an operator runs it: the real command in its own process against a real
 // nats-server, a file sink configured in sentinel.yaml, /metrics served, then SIGTERM.
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import {
@@ -19,15 +16,14 @@ import {
 import type { NatsConnection } from '@nats-io/nats-core';
 import { getFreePort, startNats, tempDir, waitFor } from '@sentinel/infra';
 import type { NatsServer } from '@sentinel/infra';
-
-const bin = fileURLToPath(new URL('../../../bin/sentinel.mjs', import.meta.url));
+import { runSentinel } from '../support/sentinel.ts';
+import type { SentinelProcess } from '../support/sentinel.ts';
 
 describe('sentinel export', () => {
   const t = tempDir('sentinel-export-cli-');
   let nats: NatsServer;
   let nc: NatsConnection;
-  let child: ChildProcess;
-  let output = '';
+  let proc: SentinelProcess;
   let metricsPort = 0;
   const out = join(t.dir, 'events.ndjson');
 
@@ -50,26 +46,27 @@ describe('sentinel export', () => {
         },
       }),
     );
-    child = spawn(process.execPath, [bin, '--config', file, 'export'], {
+    proc = runSentinel(['--config', file, 'export'], {
       cwd: t.dir,
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    await waitFor('"export running"', () => output.includes('export running') || child.exitCode !== null, {
-      timeoutMs: 60_000,
-    });
+    await waitFor(
+      '"export running"',
+      () => proc.out().includes('export running') || proc.child.exitCode !== null,
+      {
+        timeoutMs: 60_000,
+      },
+    );
   }, 90_000);
 
   afterAll(async () => {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
+    if (proc && proc.child.exitCode === null) proc.child.kill('SIGKILL');
     await nc?.close().catch(() => undefined);
     await nats?.stop();
     t.cleanup();
   });
 
   it('sentinel export - delivers published events to the configured sink and counts them on /metrics', async () => {
-    expect(child.exitCode, output).toBeNull();
+    expect(proc.child.exitCode, proc.out()).toBeNull();
     const publisher = new EventPublisher({
       nc,
       name: 'cli-test',
@@ -100,8 +97,8 @@ describe('sentinel export', () => {
   });
 
   it('sentinel export - stops cleanly on SIGTERM', async () => {
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    child.kill('SIGTERM');
+    const exited = proc.exited;
+    proc.child.kill('SIGTERM');
     expect(await exited).toBe(0);
   });
 });

@@ -1,11 +1,9 @@
 // `sentinel intake` as an operator runs it: the real command in its own process, configured by
 // sentinel.yaml and SENTINEL_* variables, against a real nats-server; events sent over HTTP and over
 // syslog (util-linux logger) land in SENTINEL_EVENTS; SIGTERM stops it cleanly.
-import { execFile, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
@@ -22,8 +20,9 @@ import {
 import type { DecisionEventV1 } from '@sentinel/ingest';
 import { getFreePorts, startNats, tempDir, waitFor } from '@sentinel/infra';
 import type { NatsServer } from '@sentinel/infra';
+import { runSentinel, SENTINEL_BIN } from '../support/sentinel.ts';
+import type { SentinelProcess } from '../support/sentinel.ts';
 
-const bin = fileURLToPath(new URL('../../../bin/sentinel.mjs', import.meta.url));
 const run = promisify(execFile);
 const TOKEN = 'cli-intake-token-0123456789';
 
@@ -42,8 +41,7 @@ describe('sentinel intake', () => {
   const t = tempDir('sentinel-intake-cli-');
   let nats: NatsServer;
   let nc: NatsConnection;
-  let child: ChildProcess;
-  let output = '';
+  let proc: SentinelProcess;
   let httpPort = 0;
   let tcpPort = 0;
 
@@ -61,29 +59,30 @@ describe('sentinel intake', () => {
         intake: { http: { enabled: true, port: httpPort }, syslog: { tcpPort } },
       }),
     );
-    child = spawn(process.execPath, [bin, '--config', file, 'intake'], {
+    proc = runSentinel(['--config', file, 'intake'], {
       cwd: t.dir,
       // The token comes from the environment, as the README recommends, never from the file.
       env: { ...process.env, SENTINEL_INTAKE_HTTP_TOKEN: TOKEN },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    await waitFor('"intake running"', () => output.includes('intake running') || child.exitCode !== null, {
-      timeoutMs: 60_000,
-    });
+    await waitFor(
+      '"intake running"',
+      () => proc.out().includes('intake running') || proc.child.exitCode !== null,
+      {
+        timeoutMs: 60_000,
+      },
+    );
   }, 90_000);
 
   afterAll(async () => {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
+    if (proc && proc.child.exitCode === null) proc.child.kill('SIGKILL');
     await nc?.close().catch(() => undefined);
     await nats?.stop();
     t.cleanup();
   });
 
   it('sentinel intake - takes events over HTTP and syslog into SENTINEL_EVENTS and stops on SIGTERM', async () => {
-    expect(child.exitCode, output).toBeNull();
-    expect(output).not.toContain(TOKEN);
+    expect(proc.child.exitCode, proc.out()).toBeNull();
+    expect(proc.out()).not.toContain(TOKEN);
     const sent = makeEvent({ node: 'gw-cli', reason: 'auth.bad_credentials', subject: { ip: '192.0.2.44' } });
     const res = await fetch(`http://127.0.0.1:${httpPort}/v1/events`, {
       method: 'POST',
@@ -117,13 +116,13 @@ describe('sentinel intake', () => {
     expect(metrics).toContain(
       'sentinel_ingest_intake_received_total{source="syslog_tcp",outcome="accepted"} 1',
     );
-    child.kill('SIGTERM');
-    await waitFor('intake exits', () => child.exitCode !== null, { timeoutMs: 20_000 });
-    expect(child.exitCode, output).toBe(0);
+    proc.child.kill('SIGTERM');
+    await waitFor('intake exits', () => proc.child.exitCode !== null, { timeoutMs: 20_000 });
+    expect(proc.child.exitCode, proc.out()).toBe(0);
   });
 
   it('sentinel intake - refuses to start an HTTP listener without a token, naming the setting', async () => {
-    const r = await run(process.execPath, [bin, 'intake', 'check'], {
+    const r = await run(process.execPath, [SENTINEL_BIN, 'intake', 'check'], {
       cwd: t.dir,
       // sentinel.yaml in cwd enables HTTP intake; no token anywhere.
       env: Object.fromEntries(
