@@ -30,6 +30,11 @@ import { publisherConfig, readStream, startKit } from './kit.ts';
 import type { NatsKit } from './kit.ts';
 
 const run = promisify(execFile);
+
+/** util-linux `logger` sending `text` under `tag` to 127.0.0.1, with the port and transport in `flags`. */
+function logger(flags: string[], tag: string, text: string): Promise<unknown> {
+  return run('logger', ['--server', '127.0.0.1', ...flags, '-t', tag, text]);
+}
 const TOKEN = 'test-intake-token-0123456789abcdef';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -292,8 +297,7 @@ describe('syslog intake', () => {
     const k = await kit();
     const p = await ports();
     const svc = await intake(k, { syslog: p });
-    const send = (args: string[], text: string) =>
-      run('logger', ['--server', '127.0.0.1', '--rfc5424', '-t', 'mosquitto', ...args, text]);
+    const send = (args: string[], text: string) => logger(['--rfc5424', ...args], 'mosquitto', text);
     await send(['--udp', '--port', String(p.udpPort)], 'New connection from 203.0.113.9:50001 on port 1883.');
     await send(
       ['--tcp', '--octet-count', '--port', String(p.tcpPort)],
@@ -342,30 +346,16 @@ describe('syslog intake', () => {
     const p = await ports();
     const svc = await intake(k, { syslog: p });
     const good = makeEvent({ node: 'edge-4', reason: 'inspect.cmdi', subject: { ip: '10.0.0.4' } });
-    await run('logger', [
-      '--server',
-      '127.0.0.1',
-      '--port',
-      String(p.tcpPort),
-      '--tcp',
-      '--octet-count',
-      '--rfc5424',
-      '-t',
+    await logger(
+      ['--port', String(p.tcpPort), '--tcp', '--octet-count', '--rfc5424'],
       'sentinel',
       JSON.stringify(good),
-    ]);
-    await run('logger', [
-      '--server',
-      '127.0.0.1',
-      '--port',
-      String(p.tcpPort),
-      '--tcp',
-      '--octet-count',
-      '--rfc5424',
-      '-t',
+    );
+    await logger(
+      ['--port', String(p.tcpPort), '--tcp', '--octet-count', '--rfc5424'],
       'sentinel',
       JSON.stringify({ ...good, kind: 'nope' }),
-    ]);
+    );
     const [got] = await eventsWhere(k, 1, (e) => e.id === good.id);
     expect(got?.node).toMatch(/^syslog:[^/]+\/edge-4$/);
     expect({ ...got, node: good.node }).toEqual(good);
@@ -594,16 +584,7 @@ describe('syslog intake behind rsyslog forwarding', () => {
     let got: DecisionEventV1[] = [];
     // rsyslog needs a moment to open its input; a datagram before that is lost, so send until one lands.
     await waitFor('the forwarded line as an event', async () => {
-      await run('logger', [
-        '--server',
-        '127.0.0.1',
-        '--port',
-        String(inPort),
-        '--udp',
-        '-t',
-        'mosquitto',
-        line,
-      ]);
+      await logger(['--port', String(inPort), '--udp'], 'mosquitto', line);
       got = (await events(k)).filter((e) => e.reason === 'protocol.keepalive_timeout');
       return got.length > 0;
     });
