@@ -56,20 +56,13 @@ export class LocalSessionRegistry implements SessionRegistry {
           return { kind: 'cloned_certificate', holder: other };
       }
     }
-    if (holder !== undefined) this.release(holder.sessionId);
-    this.bySession.set(s.sessionId, s);
-    this.byClientId.set(s.clientId, s);
-    if (s.certFingerprint !== undefined) {
-      let set = this.byCert.get(s.certFingerprint);
-      if (!set) this.byCert.set(s.certFingerprint, (set = new Set()));
-      set.add(s);
-    }
+    this.apply(s);
     return undefined;
   }
 
   /**
-   * Record a session another process already claimed (no checks: it passed them there). A session with
-   * the same client id replaces its holder, as a takeover does in `claim`.
+   * Record a session without checks: a claim that passed them here, or one another worker's registry
+   * passed. A session with the same client id replaces its holder (a takeover).
    */
   apply(s: LiveSession): void {
     const holder = this.byClientId.get(s.clientId);
