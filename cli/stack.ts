@@ -29,6 +29,18 @@ export interface StackContext {
   log: Logger;
 }
 
+/** Refuse to start a part whose port is taken, saying which setting moves it. */
+export async function assertPortFree(
+  port: number,
+  what: string,
+  setting: string,
+  host?: string,
+): Promise<void> {
+  if (await isListening(port, host)) {
+    throw new Error(`port ${port} (${what}) is already in use: stop what listens there or set ${setting}`);
+  }
+}
+
 export const natsService: StackService = {
   name: 'nats-server (JetStream, and the MQTT core broker unless stack.coreBroker says otherwise)',
   async start(ctx) {
@@ -39,11 +51,7 @@ export const natsService: StackService = {
       ['NATS monitoring', s.natsMonitorPort],
       ...(mqtt ? [['core MQTT', s.coreMqttPort] as const] : []),
     ] as const) {
-      if (await isListening(port)) {
-        throw new Error(
-          `port ${port} (${what}) is already in use: stop what listens there or set the matching stack.* setting`,
-        );
-      }
+      await assertPortFree(port, what, 'the matching stack.* setting');
     }
     const server = await startNats({
       dir: join(ctx.dataDir, 'nats'),

@@ -1,17 +1,14 @@
 // The reference auth service in `sentinel up`: POST /auth backed by the stack's MariaDB. Runs in the
 // launcher's process; `sentinel auth-service populate --count N` fills it with device credentials.
-import { isListening, startAuthService } from '@sentinel/infra';
+import { startAuthService } from '@sentinel/infra';
+import { assertPortFree } from '../stack.ts';
 import type { StackService } from '../stack.ts';
 
 export const authServiceService: StackService = {
   name: 'reference auth service',
   async start(ctx) {
     const c = ctx.config.authService;
-    if (await isListening(c.port, c.host)) {
-      throw new Error(
-        `port ${c.port} (auth service) is already in use: stop what listens there or set authService.port`,
-      );
-    }
+    await assertPortFree(c.port, 'auth service', 'authService.port', c.host);
     const log = ctx.log.child({ component: 'auth-service' });
     const svc = await startAuthService({
       db: c.db,

@@ -2,7 +2,8 @@
 // port, with persistence under <dataDir>/mosquitto so QoS 1 sessions survive a restart. With the default
 // (`nats`) nats-server's own MQTT listener is the core broker and this service has nothing to start.
 import { join } from 'node:path';
-import { isListening, startMosquitto } from '@sentinel/infra';
+import { startMosquitto } from '@sentinel/infra';
+import { assertPortFree } from '../stack.ts';
 import type { StackService } from '../stack.ts';
 
 export const coreBrokerService: StackService = {
@@ -12,11 +13,7 @@ export const coreBrokerService: StackService = {
     if (s.coreBroker === 'nats') {
       return { endpoints: [], stop: async () => undefined };
     }
-    if (await isListening(s.coreMqttPort)) {
-      throw new Error(
-        `port ${s.coreMqttPort} (core MQTT) is already in use: stop what listens there or set stack.coreMqttPort`,
-      );
-    }
+    await assertPortFree(s.coreMqttPort, 'core MQTT', 'stack.coreMqttPort');
     const server = await startMosquitto({
       dir: join(ctx.dataDir, 'mosquitto'),
       port: s.coreMqttPort,

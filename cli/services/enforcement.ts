@@ -1,9 +1,9 @@
 // The enforcement node in `sentinel up`: TCP 1883, TLS 8883 with the development certificate (made on
 // first start under <dataDir>/tls), WebSocket 8083, in front of the stack's nats-server MQTT listener.
 // When no auth endpoint is configured, the stack's reference auth service is used.
-import { isListening } from '@sentinel/infra';
 import { runEnforcement } from '@sentinel/enforcement';
 import { enforcementOptions } from '../commands/enforce.ts';
+import { assertPortFree } from '../stack.ts';
 import type { StackService } from '../stack.ts';
 
 export const enforcementService: StackService = {
@@ -22,11 +22,7 @@ export const enforcementService: StackService = {
       ['MQTTS', config.tls.enabled, config.tls.port],
       ['MQTT over WebSocket', config.ws.enabled, config.ws.port],
     ] as const) {
-      if (on && (await isListening(port))) {
-        throw new Error(
-          `port ${port} (${what}) is already in use: stop what listens there or set the enforcement.* port`,
-        );
-      }
+      if (on) await assertPortFree(port, what, 'the enforcement.* port');
     }
     const running = await runEnforcement({
       ...enforcementOptions(c),

@@ -1,7 +1,8 @@
 // MariaDB in `sentinel up`: a private server under <dataDir>/mariadb holding the reference auth service's
 // credentials. Skipped when authService.db points at a server of your own (another host or a socket).
 import { join } from 'node:path';
-import { isListening, startMariadb } from '@sentinel/infra';
+import { startMariadb } from '@sentinel/infra';
+import { assertPortFree } from '../stack.ts';
 import type { StackService } from '../stack.ts';
 
 const LOCAL = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -18,11 +19,7 @@ export const mariadbService: StackService = {
         stop: async () => undefined,
       };
     }
-    if (await isListening(db.port)) {
-      throw new Error(
-        `port ${db.port} (MariaDB) is already in use: stop what listens there or set authService.db.port`,
-      );
-    }
+    await assertPortFree(db.port, 'MariaDB', 'authService.db.port');
     const server = await startMariadb({ dir: join(ctx.dataDir, 'mariadb'), port: db.port, restart: true });
     server.child.onEvent = (e) => {
       if (e.type === 'restart')
