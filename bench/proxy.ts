@@ -6,6 +6,8 @@
 //                                of per-round ratios over 12 interleaved rounds, with the CPU time per
 //                                message of the node, the broker and the load generator in either path
 //   publish_ratio_relay_vs_direct  the peer for the hop itself: a plain TCP relay in Node, same rounds
+//   publish_ratio_native_relay_vs_direct  the floor of any hop: a plain epoll TCP relay in C++ (built with
+//                                g++ when the suite runs; skipped when g++ is missing), same rounds
 //   added_latency_p99_ms         P99 publish→delivery through the node minus direct, at 5,000 msg/s
 //                                (median over 4 interleaved pairs of runs)
 //   connect_auth_p99_ms          CONNECT→CONNACK through the node, auth cache miss (each device once)
@@ -13,7 +15,7 @@
 //   auth_callout_miss_p99_ms     the node's own auth step on a miss (from the auth.ok events)
 //   idle_conn_bytes              node RSS growth per idle proxied connection (2 workers, 10,000 sessions)
 //   concurrent_connections       sessions open at once in that phase
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import mqtt from 'mqtt';
@@ -167,7 +169,8 @@ async function throughput(
 // The host is shared: single runs swing by ±30 % with other work on the two cores. So each path runs
 // many times, interleaved round by round in balanced orders (every path first, middle and last equally
 // often, and after every other path equally often), and ratios are medians of per-round ratios.
-const ROUNDS = 12;
+// PROXY_BENCH_ROUNDS: more rounds for a steadier median (a multiple of 12 keeps every design balanced).
+const ROUNDS = Number(process.env.PROXY_BENCH_ROUNDS ?? 12);
 const INSPECTED_ROUNDS = 8;
 const sorted = (xs: number[]): number[] => [...xs].sort((a, b) => a - b);
 const median = (xs: number[]): number => {
@@ -181,7 +184,7 @@ const quartiles = (xs: number[]): [number, number] => {
   return [q(0.25), q(0.75)];
 };
 
-/** Run orders: two paths ABBA; three paths the six orders of a Williams design. */
+/** Run orders: two paths ABBA; three paths the six orders of a Williams design, four paths its four. */
 const ORDERS: Record<number, number[][]> = {
   2: [
     [0, 1],
@@ -196,6 +199,12 @@ const ORDERS: Record<number, number[][]> = {
     [0, 2, 1],
     [1, 0, 2],
     [2, 1, 0],
+  ],
+  4: [
+    [0, 1, 3, 2],
+    [1, 2, 0, 3],
+    [2, 3, 1, 0],
+    [3, 0, 2, 1],
   ],
 };
 
@@ -300,11 +309,35 @@ function ratioDetail(r: Rounds, a: string, b: string): Record<string, unknown> {
   };
 }
 
+interface Relay {
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
 /** A plain TCP relay (bench/_relay.ts) to the broker, in its own process. */
-async function startRelay(brokerPort: number): Promise<{ port: number; pid: number; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/_relay.ts', String(brokerPort)], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+function startRelay(brokerPort: number): Promise<Relay> {
+  return startRelayProcess(process.execPath, ['--import', 'tsx', 'bench/_relay.ts', String(brokerPort)]);
+}
+
+/** The C++ relay (bench/_native-relay.cpp), built into `dir`; undefined (and said why) without g++. */
+async function startNativeRelay(brokerPort: number, dir: string): Promise<Relay | undefined> {
+  const bin = `${dir}/native-relay`;
+  const gxx = spawnSync('g++', ['-O2', '-std=c++17', '-o', bin, 'bench/_native-relay.cpp'], {
+    encoding: 'utf8',
   });
+  if (gxx.error || gxx.status !== 0) {
+    log(
+      `native relay skipped: g++ could not build bench/_native-relay.cpp (${gxx.error?.message ?? gxx.stderr.trim().slice(0, 500)}); publish_ratio_native_relay_vs_direct is not measured`,
+    );
+    return undefined;
+  }
+  return startRelayProcess(bin, [String(brokerPort)]);
+}
+
+/** A relay process that prints "relay up <port>" on stderr once listening. */
+async function startRelayProcess(cmd: string, args: string[]): Promise<Relay> {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   const port = await new Promise<number>((resolve, reject) => {
     child.stderr?.on('data', (d: Buffer) => {
@@ -582,7 +615,7 @@ async function main(): Promise<void> {
   const brokerUrl = `mqtt://127.0.0.1:${nats.mqttPort}`;
   try {
     if (phase('auth')) await authPhase(nodeUrl, creds, nc);
-    if (phase('throughput')) await throughputPhase(nodeUrl, brokerUrl, creds, node, nats);
+    if (phase('throughput')) await throughputPhase(nodeUrl, brokerUrl, creds, node, nats, t.dir);
     if (phase('latency')) await latencyPhase(nodeUrl, brokerUrl, creds);
   } finally {
     await node.stop();
@@ -640,17 +673,23 @@ async function throughputPhase(
   creds: Cred[],
   node: NodeProc,
   nats: Awaited<ReturnType<typeof startNats>>,
+  dir: string,
 ): Promise<void> {
-  log('throughput: QoS 1, through the node, a plain relay and straight to the broker, interleaved rounds');
+  log(
+    'throughput: QoS 1, through the node, plain relays (Node, C++) and straight to the broker, interleaved',
+  );
   const relay = await startRelay(nats.mqttPort);
+  const native = await startNativeRelay(nats.mqttPort, dir);
   const paths: Path[] = [
     { name: 'through the node', url: nodeUrl, hopPid: node.child.pid },
     { name: 'relay', url: `mqtt://127.0.0.1:${relay.port}`, hopPid: relay.pid },
+    ...(native ? [{ name: 'native relay', url: `mqtt://127.0.0.1:${native.port}`, hopPid: native.pid }] : []),
     { name: 'direct', url: brokerUrl },
   ];
   for (const p of paths) await throughput(p.url, creds, `warm-up ${p.name}`);
   const r = await interleaved(paths, ROUNDS, creds, nats.child.pid);
   await relay.stop();
+  await native?.stop();
   metric(SUITE, 'publish_msgs_per_s', median(r.rates['through the node'] as number[]), 'msg/s', {
     qos: 1,
     clients: 4,
@@ -666,6 +705,19 @@ async function throughputPhase(
     ...ratioDetail(r, 'relay', 'direct'),
     measured: 'plain TCP relay in Node (bench/_relay.ts), same clients, same rounds',
   });
+  if (!native) return;
+  // The floor of any process in that place on this host: the hop with no runtime and no MQTT work.
+  metric(
+    SUITE,
+    'publish_ratio_native_relay_vs_direct',
+    median(ratios(r, 'native relay', 'direct')),
+    'ratio',
+    {
+      ...ratioDetail(r, 'native relay', 'direct'),
+      node_vs_native_relay: Number(median(ratios(r, 'through the node', 'native relay')).toFixed(3)),
+      measured: 'plain epoll TCP relay in C++ (bench/_native-relay.cpp), same clients, same rounds',
+    },
+  );
 }
 
 async function latencyPhase(nodeUrl: string, brokerUrl: string, creds: Cred[]): Promise<void> {
