@@ -23,6 +23,7 @@ import {
   natsConfigSchema,
   publisherConfigSchema,
   streamsConfigSchema,
+  streamConfigs,
   banKey,
 } from '@sentinel/ingest';
 import type { DecisionEventV1 } from '@sentinel/ingest';
@@ -39,7 +40,10 @@ import {
   startAnalytics,
 } from '@sentinel/analytics';
 import type { Store } from '@sentinel/analytics';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { headers as natsHeaders, nanos } from '@nats-io/nats-core';
 import { MemoryPenaltyBox, followBans } from '@sentinel/enforcement';
 import { metric, percentile, progress } from './_report.ts';
 
@@ -120,6 +124,97 @@ function procCpuS(pid: number | undefined): number {
   }
 }
 
+/**
+ * The floor peer: the same consumer settings as the product's events consumer (AckPolicy all, 10,000 per
+ * batch or 50 ms, one batch inserted while the next is collected, one ack per batch after its insert), but
+ * the messages already hold events_v1 rows in the engine's format, so the payloads go to chDB as they came
+ * (joined by line feeds): no JSON.parse, no validation, no rules, no dedupe lookup. Strictly less work than
+ * the product; what it reaches is the most this machine gives the product.
+ */
+async function floorPeer(
+  nc: NatsConnection,
+  streamsCfg: ReturnType<typeof streamsConfigSchema.parse>,
+  store: ChdbStore,
+  natsPid: number | undefined,
+  format: 'JSONEachRow' | 'TabSeparated',
+  payloads: string[],
+): Promise<{ perS: number; cpuUs: number; natsUs: number }> {
+  const tag = format === 'JSONEachRow' ? 'json' : 'tsv';
+  const stream = `BENCH_FLOOR_${tag.toUpperCase()}`;
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({
+    ...streamConfigs(streamsCfg, 1).events,
+    name: stream,
+    subjects: [`bench.floor.${tag}.>`],
+    description: 'benchmark floor peer',
+  });
+  const enc = new TextEncoder();
+  for (let i = 0; i < payloads.length; i++) {
+    const h = natsHeaders();
+    h.set('Nats-Msg-Id', `floor-${tag}-${i}`);
+    nc.publish(`bench.floor.${tag}.publish_summary`, enc.encode(payloads[i]), { headers: h });
+    if (i % 5000 === 4999) await nc.flush();
+  }
+  await nc.flush();
+  await timeUntil(async () => (await jsm.streams.info(stream)).state.messages >= payloads.length, 20);
+  await jsm.consumers.add(stream, {
+    durable_name: 'floor',
+    ack_policy: AckPolicy.All,
+    ack_wait: nanos(30_000),
+    max_ack_pending: 40_000,
+  });
+  const consumer = await jetstream(nc).consumers.get(stream, 'floor');
+  const NL = Buffer.from('\n');
+  const started = performance.now();
+  const cpu0 = process.cpuUsage();
+  const nats0 = procCpuS(natsPid);
+  const messages = await consumer.consume({ max_messages: 20_000, expires: 1000 });
+  let parts: Uint8Array[] = [];
+  let last: JsMsg | undefined;
+  let inflight: Promise<void> = Promise.resolve();
+  let failed: unknown;
+  const flush = async (): Promise<void> => {
+    if (parts.length === 0) return;
+    const body = Buffer.concat(parts);
+    const ackMe = last;
+    parts = [];
+    last = undefined;
+    await inflight;
+    inflight = store
+      .insertRaw('events_v1', format, body, format === 'TabSeparated' ? EVENT_COLUMNS : undefined)
+      .then(() => ackMe?.ack())
+      .catch((err: unknown) => {
+        failed = err;
+      });
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const done = (async () => {
+    for await (const m of messages) {
+      if (parts.length === 0) timer = setTimeout(() => void flush(), 50);
+      parts.push(m.data, NL);
+      last = m;
+      if (parts.length >= 20_000) {
+        clearTimeout(timer);
+        await flush();
+      }
+    }
+  })();
+  await timeUntil(
+    async () => (await jsm.consumers.info(stream, 'floor')).ack_floor.stream_seq >= payloads.length,
+    20,
+  );
+  const s = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const natsUs = ((procCpuS(natsPid) - nats0) * 1e6) / payloads.length;
+  clearTimeout(timer);
+  messages.stop();
+  await done;
+  await inflight;
+  if (failed !== undefined) throw failed as Error;
+  await jsm.streams.delete(stream);
+  return { perS: payloads.length / s, cpuUs: (cpu.user + cpu.system) / payloads.length, natsUs };
+}
+
 async function timeUntil(probe: () => Promise<boolean>, stepMs = 2): Promise<void> {
   // a probe that throws (the durable not created yet) counts as not yet
   while (!(await probe().catch(() => false))) await new Promise((r) => setTimeout(r, stepMs));
@@ -179,6 +274,22 @@ async function main(): Promise<void> {
     for (let i = 0; i < lines.length; i += 10_000)
       await svc.store.insertTsv('events_v1', EVENT_COLUMNS, lines.slice(i, i + 10_000));
     metric(SUITE, 'chdb_insert_tsv_events_per_s', INGEST / ((performance.now() - t0) / 1000), 'events/s');
+
+    progress(SUITE, 'floor peers: JetStream -> chDB with the payloads inserted as they come ...');
+    for (const [format, make] of [
+      ['JSONEachRow', (i: number) => JSON.stringify(eventRow(noise(i + 3 * INGEST, now), i))],
+      ['TabSeparated', (i: number) => eventTsv(noise(i + 4 * INGEST, now), i)],
+    ] as const) {
+      const payloads = Array.from({ length: INGEST }, (_, i) => make(i));
+      const f = await floorPeer(nc, streams, svc.store as ChdbStore, server.child.pid, format, payloads);
+      const name =
+        format === 'JSONEachRow' ? 'floor_jetstream_json_events_per_s' : 'floor_jetstream_tsv_events_per_s';
+      metric(SUITE, name, f.perS, 'events/s', {
+        cpuUsPerEvent: Math.round(f.cpuUs * 10) / 10,
+        natsServerUs: Math.round(f.natsUs * 10) / 10,
+        peer: `same consumer settings, ${format} payloads inserted as they come, no parse/validation/rules`,
+      });
+    }
 
     progress(SUITE, 'event -> query latency ...');
     const visible: number[] = [];

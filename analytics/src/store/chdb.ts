@@ -61,6 +61,32 @@ export class ChdbStore implements Store {
     }
   }
 
+  /**
+   * A payload already in the engine's text format, handed over as bytes: what the benchmark's floor peer
+   * inserts straight from JetStream messages. Table and columns are constants of the caller.
+   */
+  async insertRaw(
+    table: TableName,
+    format: 'JSONEachRow' | 'TabSeparated',
+    payload: Uint8Array,
+    columns?: readonly string[],
+  ): Promise<void> {
+    try {
+      await this.session.insert({
+        table: assertTable(table),
+        values: payload,
+        format,
+        ...(columns ? { columns } : {}),
+      });
+    } catch (err) {
+      throw new StoreError(
+        `chDB insert into ${table} failed: ${(err as Error).message}`,
+        `INSERT INTO ${table}`,
+        err,
+      );
+    }
+  }
+
   /** Resolves once the engine let go of the data path, so another session may open (tests, rebuild). */
   async close(): Promise<void> {
     this.session.close();
