@@ -55,7 +55,9 @@ interface NodeProc {
 
 /** `sentinel enforce` in its own process, configured through the environment. */
 async function startNode(env: Record<string, string>): Promise<NodeProc> {
-  const child = spawn(process.execPath, ['bin/sentinel.mjs', 'enforce'], {
+  // PROXY_BENCH_NODE_ARGS: Node flags for the node processes only (profiles, heap settings).
+  const flags = process.env.PROXY_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...flags, 'bin/sentinel.mjs', 'enforce'], {
     env: {
       ...process.env,
       SENTINEL_LOG_LEVEL: 'warn',
@@ -210,22 +212,51 @@ const ORDERS: Record<number, number[][]> = {
 
 /** CPU time (user + system) a process used since it started, ms; 0 when it is gone. */
 function cpuMs(pid: number | undefined): number {
-  if (pid === undefined) return 0;
+  const t = cpuSplitMs(pid);
+  return t.user + t.sys;
+}
+
+/** User and kernel CPU time of a process since it started, ms; 0 when it is gone. */
+function cpuSplitMs(pid: number | undefined): { user: number; sys: number } {
+  if (pid === undefined) return { user: 0, sys: 0 };
   try {
     // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks of 10 ms.
     const f = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
-    return (Number(f[11]) + Number(f[12])) * 10;
+    return { user: Number(f[11]) * 10, sys: Number(f[12]) * 10 };
   } catch {
-    return 0;
+    return { user: 0, sys: 0 };
   }
 }
 
-type PerMessageUs = { hop: number; broker: number; loadgen: number };
+/** Read and write system calls a process made since it started (`/proc/<pid>/io`); 0 when it is gone. */
+function syscalls(pid: number | undefined): { r: number; w: number } {
+  if (pid === undefined) return { r: 0, w: 0 };
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    return { r: Number(/syscr: (\d+)/.exec(io)?.[1] ?? 0), w: Number(/syscw: (\d+)/.exec(io)?.[1] ?? 0) };
+  } catch {
+    return { r: 0, w: 0 };
+  }
+}
+
+type PerMessageUs = {
+  hop: number;
+  broker: number;
+  loadgen: number;
+  /** Of `hop`, the part spent in the kernel. */
+  hop_kernel: number;
+  /** The hop's read and write system calls per 100 messages (each carries a batch). */
+  hop_reads_per_100: number;
+  hop_writes_per_100: number;
+};
 
 /** CPU µs per message of each process on one path, summed over the rounds. */
 class CpuTally {
   private readonly ms = { hop: 0, broker: 0, loadgen: 0 };
   private msgs = 0;
+  private reads = 0;
+  private hopSysMs = 0;
+  private writes = 0;
   async measure<T>(
     path: Path,
     brokerPid: number | undefined,
@@ -237,7 +268,13 @@ class CpuTally {
       return (u.user + u.system) / 1000;
     };
     const before = { hop: cpuMs(path.hopPid), broker: cpuMs(brokerPid), loadgen: own() };
+    const io = syscalls(path.hopPid);
+    const split = cpuSplitMs(path.hopPid);
     const out = await run();
+    const io2 = syscalls(path.hopPid);
+    this.hopSysMs += cpuSplitMs(path.hopPid).sys - split.sys;
+    this.reads += io2.r - io.r;
+    this.writes += io2.w - io.w;
     this.ms.hop += cpuMs(path.hopPid) - before.hop;
     this.ms.broker += cpuMs(brokerPid) - before.broker;
     this.ms.loadgen += own() - before.loadgen;
@@ -246,7 +283,15 @@ class CpuTally {
   }
   perMessageUs(): PerMessageUs {
     const us = (ms: number): number => Math.round((ms * 10_000) / Math.max(1, this.msgs)) / 10;
-    return { hop: us(this.ms.hop), broker: us(this.ms.broker), loadgen: us(this.ms.loadgen) };
+    const per100 = (n: number): number => Math.round((n * 1000) / Math.max(1, this.msgs)) / 10;
+    return {
+      hop: us(this.ms.hop),
+      broker: us(this.ms.broker),
+      loadgen: us(this.ms.loadgen),
+      hop_kernel: us(this.hopSysMs),
+      hop_reads_per_100: per100(this.reads),
+      hop_writes_per_100: per100(this.writes),
+    };
   }
 }
 

@@ -1,5 +1,6 @@
 // The connection to the core broker, one per proxied session.
 import { connect as netConnect } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import { UpstreamError } from '../errors.ts';
@@ -41,9 +42,38 @@ export function upstreamConnector(t: UpstreamTarget): () => Duplex {
       return s;
     };
   }
-  return () => {
-    const s = netConnect({ host: t.host, port: t.port });
-    s.setNoDelay(true);
-    return s;
-  };
+  return () => plainUpstream(t.host, t.port);
+}
+
+/**
+ * One read buffer for every plain upstream socket of the process. Without it each read allocates a fresh
+ * 64 KiB backing store (malloc, then realloc down to the bytes read) and goes through the stream layer's
+ * push/flow machinery; reading into this buffer instead skips both. Sharing it is safe because libuv hands
+ * it to one socket's callback at a time and the callback copies the bytes out before it returns: what the
+ * session forwards may still sit in a socket's write queue long after the next read reuses this buffer.
+ */
+const readBuffer = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * A plain TCP upstream whose reads land in `readBuffer`. The bytes are copied into a buffer of their own
+ * (from Node's pool for small reads, such as a batch of acknowledgements) and emitted as 'data', so the
+ * session sees the same stream events as before; pause/resume stop and start reading the socket.
+ */
+function plainUpstream(host: string, port: number): Duplex {
+  const s: Socket = netConnect({
+    host,
+    port,
+    onread: {
+      buffer: readBuffer,
+      // true: keep reading (the session pauses the socket itself when the device cannot take more)
+      callback: (n: number, buf: Uint8Array): boolean => {
+        const chunk = Buffer.allocUnsafe(n);
+        chunk.set(buf.subarray(0, n));
+        s.emit('data', chunk);
+        return true;
+      },
+    },
+  });
+  s.setNoDelay(true);
+  return s;
 }
