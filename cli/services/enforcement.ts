@@ -15,7 +15,14 @@ export const enforcementService: StackService = {
     const auth = e.auth.url
       ? e.auth
       : { ...e.auth, url: `http://${c.authService.host}:${c.authService.port}/auth` };
-    const upstream = { ...e.upstream, url: `mqtt://127.0.0.1:${c.stack.coreMqttPort}` };
+    // nats-server's MQTT listener speaks only 3.1.1 and has no QoS 2: MQTT 5 sessions are translated
+    // from the first one (no refused 5.0 CONNECT to learn from) unless the level was set explicitly.
+    const onNats = c.stack.coreBroker === 'nats' && e.upstream.protocol === 'auto';
+    const upstream = {
+      ...e.upstream,
+      url: `mqtt://127.0.0.1:${c.stack.coreMqttPort}`,
+      ...(onNats ? { protocol: 4 as const, maxQos: 1 as const } : {}),
+    };
     const config = { ...e, tls, auth, upstream };
     for (const [what, on, port] of [
       ['MQTT', config.tcp.enabled, config.tcp.port],

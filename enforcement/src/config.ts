@@ -50,6 +50,17 @@ export const enforcementConfigSchema = z
           .default(16 * 1024 * 1024),
         /** Skip certificate verification of an mqtts:// upstream (testing only). */
         insecure: z.boolean().default(false),
+        /**
+         * MQTT level spoken upstream for MQTT 5.0 devices: 5 forwards them as they are, 4 translates each
+         * session to 3.1.1 (for brokers that speak only 3.1.1, such as nats-server's MQTT listener), auto
+         * sends 5.0 until the broker refuses it once, then translates. 3.1.1 devices are never translated.
+         */
+        protocol: z.union([z.literal('auto'), z.literal(4), z.literal(5)]).default('auto'),
+        /**
+         * Highest QoS the broker takes from a translated session. 1 for a broker without QoS 2 (nats-server
+         * 2.9): the node then completes the QoS 2 exchange with the device and forwards QoS 1.
+         */
+        maxQos: z.union([z.literal(1), z.literal(2)]).default(2),
       })
       .strict()
       .prefault({}),

@@ -25,6 +25,7 @@ import { createListeners } from './transport/listeners.ts';
 import type { ListenerKind, Listeners, TlsFiles } from './transport/listeners.ts';
 import { EmbeddedBroker } from './transport/embedded.ts';
 import { parseUpstream, upstreamConnector } from './transport/upstream.ts';
+import { UpstreamLevel } from './session/translator.ts';
 
 export interface NodeDeps {
   /** Where decision events go (an EventPublisher's publish in production). */
@@ -125,6 +126,7 @@ export class EnforcementNode {
       },
       // Embedded mode: the in-process broker, started by listen()/startEmbedded() before any session.
       openUpstream: embedded ? (s) => (this.embedded as EmbeddedBroker).connect(s) : () => open(),
+      upstream: new UpstreamLevel(config.upstream.protocol, config.upstream.maxQos),
     };
     this.listeners = createListeners(config, deps.tls, {
       accept: (device, peer) => this.accept(device, peer),

@@ -7,6 +7,8 @@ export interface Violation {
   /** The spec clause, e.g. `MQTT-3.1.0-1`, or a Sentinel rule id such as `sentinel.max_packet_size`. */
   clause: string;
   detail?: string;
+  /** The 5.0 DISCONNECT reason when the clause names one other than the reason's default. */
+  code?: number;
 }
 
 /** Thrown inside the decoder only; decodePacket() turns it into a returned Violation. */

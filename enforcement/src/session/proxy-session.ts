@@ -10,6 +10,7 @@ import type { SessionAcl } from '../policy/types.ts';
 import { connackCode, disconnectCode, pubackCode, subackCode } from '../protocol/codes.ts';
 import { decodePacket } from '../protocol/decode.ts';
 import {
+  encodeAck,
   encodeConnack,
   encodeDisconnect,
   encodePuback,
@@ -22,18 +23,29 @@ import type {
   AckPacket,
   ConnackPacket,
   ConnectPacket,
+  DisconnectPacket,
   MqttVersion,
   Packet,
   PublishPacket,
   SubackPacket,
+  Subscription,
   SubscribePacket,
 } from '../protocol/packets.ts';
+import {
+  connectRefusal,
+  disconnectTo4,
+  publishTo4,
+  publishTo5,
+  subscribeTo4,
+} from '../protocol/translate.ts';
 import type { Violation } from '../protocol/violation.ts';
 import type { PeerInfo } from './context.ts';
 import { newSessionId, peerSubject } from './context.ts';
 import { ForwardRun } from './forward-run.ts';
 import type { Pipeline } from './pipeline.ts';
 import type { LiveSession, SessionRegistry } from './registry.ts';
+import { TOPIC_ALIAS_MAXIMUM, Translator } from './translator.ts';
+import type { UpstreamLevel } from './translator.ts';
 
 export interface SessionLimits {
   /** Largest packet a device may send, fixed header included, bytes. */
@@ -55,6 +67,8 @@ export interface ProxyHost {
   limits: SessionLimits;
   /** Open a connection to the upstream broker (or the embedded one) for `session`. */
   openUpstream(session: ProxySession): Duplex;
+  /** The MQTT level spoken upstream for 5.0 devices (absent: 5.0, forwarded as is). */
+  upstream?: UpstreamLevel;
 }
 
 const enum State {
@@ -127,6 +141,12 @@ export class ProxySession implements LiveSession {
   /** QoS 2 flows the node answered itself (3.1.1 ACL-denied PUBLISH; denied deliveries). */
   private localQos2In: Set<number> | undefined;
   private localQos2Out: Set<number> | undefined;
+  /** Set when this 5.0 session speaks 3.1.1 upstream: every packet is re-encoded (translator.ts). */
+  private tx: Translator | undefined;
+  /** `upstream.protocol: auto` before the level is known: the CONNECT, kept for one 3.1.1 retry. */
+  private retryConnect: ConnectPacket | undefined;
+  /** Device packets wait in `pending` until the broker's CONNACK (auto, level not known yet). */
+  private holding = false;
 
   constructor(
     private readonly device: Duplex,
@@ -172,7 +192,7 @@ export class ProxySession implements LiveSession {
   /** @internal Framer callback for device packets. */
   onFrame(frame: Frame): void {
     if (this.state === State.Closed) return;
-    if (this.state === State.Authorizing) {
+    if (this.state === State.Authorizing || this.holding) {
       const pending = this.pending as Frame[];
       if (pending.length >= MAX_PENDING)
         return this.violation({
@@ -211,19 +231,19 @@ export class ProxySession implements LiveSession {
       case 'pubrel':
         return this.onPubrel(p, frame);
       case 'disconnect':
-        return this.onDisconnect(frame);
+        return this.onDisconnect(p, frame);
       case 'pubrec':
         // QoS 2 redelivery loops are inspection's to judge [threat.qos2_loop]
         if (!this.host.pipeline.qos2(this, 'pubrec', p.messageId, this.lastRx).ok) return;
-        return this.forwardOther(p.cmd, frame);
+        return this.forwardOther(p, frame);
       case 'pubcomp':
         this.host.pipeline.qos2Completed(this, p.messageId);
-        return this.forwardOther(p.cmd, frame);
+        return this.forwardOther(p, frame);
       case 'unsubscribe':
       case 'puback':
       case 'pingreq':
       case 'auth':
-        return this.forwardOther(p.cmd, frame);
+        return this.forwardOther(p, frame);
       default:
         // The decoder admits no other type from a device.
         return this.violation({ reason: 'protocol.invalid_packet_type', clause: 'MQTT-2.2.1' });
@@ -242,24 +262,59 @@ export class ProxySession implements LiveSession {
       return this.teardown();
     }
     this.keepAliveMs = p.keepalive * 1000 * this.host.limits.keepAliveFactor;
-    this.upOpenedAt = Date.now();
+    const level = p.protocolVersion === 5 ? this.host.upstream?.level : undefined;
+    if (level === 4 && !this.startTranslation(p)) return;
+    // `auto`, level unknown: hold the device's packets until the broker has answered, so none reaches
+    // a connection that is replaced by a 3.1.1 one.
+    if (p.protocolVersion === 5 && this.host.upstream?.setting === 'auto' && level === undefined) {
+      this.retryConnect = p;
+      this.holding = true;
+    }
     this.openUpstream(frame);
     this.state = State.Open;
+    if (!this.holding) this.releasePending();
+  }
+
+  /** Packets that arrived while the CONNECT was decided, in order, then the device is read again. */
+  private releasePending(): void {
     const pending = this.pending;
     this.pending = undefined;
-    for (const f of pending) this.onFrame(f);
+    if (pending) for (const f of pending) this.onFrame(f);
     this.flushUpstream();
     this.resumeDevice();
+  }
+
+  /** Speak 3.1.1 upstream for this 5.0 device; false when the CONNECT cannot be carried (refused). */
+  private startTranslation(p: ConnectPacket): boolean {
+    const refusal = connectRefusal(p);
+    if (refusal) {
+      this.host.pipeline.emit(this, {
+        reason: 'protocol.bad_property',
+        mqtt: { packetType: 'connect' },
+        rule: { id: 'MQTT-4.12.0-1', values: { clause: 'MQTT-4.12.0-1', detail: refusal.detail } },
+      });
+      this.endDevice(encodeConnack(5, refusal.code));
+      this.teardown();
+      return false;
+    }
+    this.tx = new Translator(
+      p,
+      this.host.upstream?.maxQoS ?? 2,
+      this.host.limits.maxPacketSize,
+      () => `sentinel-${this.sessionId}`,
+    );
+    return true;
   }
 
   private onPublish(p: PublishPacket, frame: Frame): void {
     const topic = this.resolveAlias(p, 'in');
     if (topic === undefined) return;
+    if (this.tx && p.qos === 2 && this.heldQos2(p.messageId as number)) return;
     if (p.dup && p.qos === 2 && !this.host.pipeline.qos2(this, 'dup', p.messageId as number, this.lastRx).ok)
       return;
     const v = this.host.pipeline.checkPublish(this, p, topic, this.lastRx);
     if (this.state === State.Closed) return;
-    if (v.ok) return this.forwardUpstream(frame);
+    if (v.ok) return this.tx ? this.publishUpstream(this.tx, p, topic) : this.forwardUpstream(frame);
     if (p.qos === 0) return; // dropped silently
     const rate = v.reason.startsWith('rate.');
     if (this.version === 5) {
@@ -281,40 +336,130 @@ export class ProxySession implements LiveSession {
   }
 
   private onPubrel(p: AckPacket, frame: Frame): void {
-    if (this.localQos2In?.delete(p.messageId))
-      return this.toDevice(Buffer.from([0x70, 0x02, p.messageId >> 8, p.messageId & 0xff]));
+    if (this.localQos2In?.delete(p.messageId)) return this.toDevice(encodeAck(7, p.messageId));
     if (!this.host.pipeline.qos2(this, 'pubrel', p.messageId, this.lastRx).ok) return;
-    this.forwardOther('pubrel', frame);
+    this.forwardOther(p, frame);
   }
 
   /** Packets without a decision of their own: global and per-IP tiers, then forward. */
-  private forwardOther(cmd: Packet['cmd'], frame: Frame): void {
-    if (this.host.pipeline.checkOther(this, cmd, this.lastRx).ok) this.forwardUpstream(frame);
+  private forwardOther(p: Packet, frame: Frame): void {
+    if (this.tx && p.cmd === 'auth') {
+      // No Authentication Method was accepted (a CONNECT with one is refused), so AUTH is a
+      // Protocol Error (section 4.12).
+      return this.violation({ reason: 'protocol.invalid_packet_type', clause: 'MQTT-4.12' });
+    }
+    if (!this.host.pipeline.checkOther(this, p.cmd, this.lastRx).ok) return;
+    if (this.tx) this.otherUpstream(this.tx, p);
+    else this.forwardUpstream(frame);
   }
 
   private onSubscribe(p: SubscribePacket, frame: Frame): void {
-    const verdicts = this.host.pipeline.checkSubscribe(this, p.messageId, p.subscriptions, this.lastRx);
+    // The node's CONNACK said Subscription Identifiers Available = 0 [MQTT-3.2.2.3.12]: DISCONNECT 0xA1
+    if (this.tx && p.properties?.subscriptionIdentifier !== undefined)
+      return this.violation({
+        reason: 'protocol.bad_property',
+        clause: 'MQTT-3.8.2.1.2',
+        detail: 'subscription identifiers are not available',
+        code: 0xa1,
+      });
+    const shared = this.tx ? p.subscriptions.map((s) => s.topic.startsWith('$share/')) : undefined;
+    const asked = shared ? p.subscriptions.filter((_, i) => !shared[i]) : p.subscriptions;
+    const verdicts =
+      asked.length > 0 ? this.host.pipeline.checkSubscribe(this, p.messageId, asked, this.lastRx) : [];
     let denied = 0;
-    const codes: (number | undefined)[] = verdicts.map((v) =>
-      v.ok ? undefined : (denied++, subackCode(v.reason, this.version)),
-    );
-    if (denied === 0) return this.forwardUpstream(frame);
+    let j = 0;
+    const codes: (number | undefined)[] = p.subscriptions.map((_, i) => {
+      // Shared Subscription Available = 0 was advertised: 0x9E for such a filter (section 3.9.3)
+      if (shared?.[i]) return (denied++, 0x9e);
+      const v = verdicts[j++];
+      return v === undefined || v.ok ? undefined : (denied++, subackCode(v.reason, this.version));
+    });
+    if (denied === 0)
+      return this.tx
+        ? this.toUpstream(subscribeTo4(p.messageId, p.subscriptions))
+        : this.forwardUpstream(frame);
     if (denied === codes.length)
       return this.toDevice(encodeSuback(this.version, p.messageId, codes as number[]));
     (this.narrowed ??= new Map()).set(p.messageId, codes);
     const allowed = p.subscriptions.filter((_, i) => codes[i] === undefined);
-    this.toUpstream(encodeSubscribe(this.version, p.messageId, allowed, p.properties));
+    this.toUpstream(this.narrowedSubscribe(p, allowed));
   }
 
-  private onDisconnect(frame: Frame): void {
-    this.toUpstream(frame.raw);
+  private narrowedSubscribe(p: SubscribePacket, allowed: Subscription[]): Buffer {
+    if (this.tx) return subscribeTo4(p.messageId, allowed);
+    return encodeSubscribe(this.version, p.messageId, allowed, p.properties);
+  }
+
+  private onDisconnect(p: DisconnectPacket, frame: Frame): void {
+    if (!this.tx) this.toUpstream(frame.raw);
+    else {
+      // Only reason 0x00 deletes the will; otherwise close upstream without DISCONNECT (translate.ts)
+      const out = disconnectTo4(p);
+      if (out) this.toUpstream(out);
+    }
     this.close('disconnect.client');
+  }
+
+  // ---- translated sessions: device → broker -----------------------------------------------------
+
+  /**
+   * A QoS 2 PUBLISH the node already holds: one forwarded as QoS 1 and not yet acknowledged by the
+   * broker is not sent twice; one the node has answered with PUBREC gets PUBREC again [MQTT-4.3.3-9].
+   */
+  private heldQos2(id: number): boolean {
+    if ((this.tx as Translator).qos2Held.has(id)) return true;
+    if (!this.localQos2In?.has(id)) return false;
+    this.toDevice(encodeAck(5, id));
+    return true;
+  }
+
+  private publishUpstream(tx: Translator, p: PublishPacket, topic: string): void {
+    // A broker without QoS 2 gets QoS 1; the node completes the QoS 2 exchange with the device when the
+    // broker's PUBACK arrives (onUpstreamPuback), so the message reaches the broker once.
+    if (p.qos === 2 && tx.maxQoS < 2) {
+      tx.qos2Held.add(p.messageId as number);
+      return this.toUpstream(publishTo4(p, topic, 1));
+    }
+    this.toUpstream(publishTo4(p, topic));
+  }
+
+  /** Acknowledgements, UNSUBSCRIBE and PINGREQ: reason codes and properties exist on the 5.0 side only. */
+  private otherUpstream(tx: Translator, p: Packet): void {
+    switch (p.cmd) {
+      case 'puback':
+        return this.toUpstream(encodeAck(4, p.messageId));
+      case 'pubrec':
+        // A 5.0 PUBREC with a failure code ends the exchange [MQTT-4.3.3-4]; the 3.1.1 broker still sends
+        // PUBREL, which the node answers itself.
+        if ((p.reasonCode ?? 0) >= 0x80) (this.localQos2Out ??= new Set()).add(p.messageId);
+        return this.toUpstream(encodeAck(5, p.messageId));
+      case 'pubrel':
+        return this.toUpstream(encodeAck(6, p.messageId));
+      case 'pubcomp':
+        return this.toUpstream(encodeAck(7, p.messageId));
+      case 'unsubscribe':
+        return this.toUpstream(tx.unsubscribe(p));
+      case 'pingreq':
+        return this.toUpstream(Buffer.from([0xc0, 0x00]));
+      default:
+        return undefined;
+    }
   }
 
   /** The topic of a PUBLISH, with 5.0 topic aliases resolved [MQTT-3.3.2-12]. */
   private resolveAlias(p: PublishPacket, dir: 'in' | 'out'): string | undefined {
     const alias = p.properties?.topicAlias as number | undefined;
     if (alias === undefined) return p.topic;
+    if (this.tx && dir === 'in' && alias > TOPIC_ALIAS_MAXIMUM) {
+      // Above the Topic Alias Maximum the node advertised: DISCONNECT 0x94 [MQTT-3.3.2-9]
+      this.violation({
+        reason: 'protocol.invalid_topic',
+        clause: 'MQTT-3.3.2-9',
+        detail: `topic alias ${alias} above the maximum ${TOPIC_ALIAS_MAXIMUM}`,
+        code: 0x94,
+      });
+      return undefined;
+    }
     const map = dir === 'in' ? (this.aliasIn ??= new Map()) : (this.aliasOut ??= new Map());
     if (p.topic.length > 0) {
       if (map.size >= 65_535 && !map.has(alias)) map.clear();
@@ -337,23 +482,44 @@ export class ProxySession implements LiveSession {
 
   // ---- upstream → device ------------------------------------------------------------------------
 
-  private openUpstream(connect: Frame): void {
+  /** Connect upstream: the device's CONNECT as it arrived, or its 3.1.1 translation. */
+  private openUpstream(connect?: Frame): void {
     const up = this.host.openUpstream(this);
     this.up = up;
+    this.upOpenedAt = Date.now();
     this.upFramer = new Framer(this.host.limits.upstreamMaxPacketSize);
+    this.upSink = new UpstreamSink(this);
     (up as Owned)[SESSION] = this;
     up.on('data', onUpData);
     up.on('drain', onUpDrain);
     up.on('error', ignore);
     up.on('close', onUpClose);
-    this.toUpstream(connect.raw);
+    this.toUpstream(this.tx ? this.tx.connectBytes() : (connect as Frame).raw);
+  }
+
+  /**
+   * `auto`: the broker refused 5.0 with a 3.1.1 CONNACK. Learn that for this upstream, drop that
+   * connection and connect again as 3.1.1, translating; the device never sees the refusal.
+   */
+  private retryAs311(connect: ConnectPacket): void {
+    (this.host.upstream as UpstreamLevel).learned = 4;
+    this.retryConnect = undefined;
+    const old = this.up as Duplex;
+    (this.upSink as UpstreamSink).dead = true;
+    old.removeListener('data', onUpData);
+    old.removeListener('drain', onUpDrain);
+    old.removeListener('close', onUpClose);
+    old.destroy();
+    this.up = undefined;
+    if (!this.startTranslation(connect)) return;
+    this.openUpstream();
   }
 
   /** @internal */
   onUpstreamData(chunk: Buffer): void {
     if (this.state === State.Closed) return;
     this.device.cork();
-    const v = (this.upFramer as Framer).push(chunk, (this.upSink ??= new UpstreamSink(this)));
+    const v = (this.upFramer as Framer).push(chunk, this.upSink as UpstreamSink);
     this.flushDevice();
     this.device.uncork();
     if (v) this.close('disconnect.upstream_closed', `upstream ${v.reason}`);
@@ -366,6 +532,7 @@ export class ProxySession implements LiveSession {
   onUpFrame(frame: Frame): void {
     if (this.state === State.Closed) return;
     this.host.metrics.packet(frame.type, frame.length, 'out');
+    if (this.tx) return this.onTranslatedFrame(frame);
     switch (frame.type) {
       case 2:
         return this.onConnack(frame);
@@ -380,8 +547,46 @@ export class ProxySession implements LiveSession {
     }
   }
 
+  /** A 3.1.1 broker's packet for a 5.0 device: each one decoded (validated) and re-encoded as 5.0. */
+  private onTranslatedFrame(frame: Frame): void {
+    switch (frame.type) {
+      case 2:
+        return this.onConnack(frame);
+      case 3:
+        return this.onDelivery(frame);
+      case 4:
+        return this.onUpstreamPuback(frame);
+      case 6:
+        return this.onUpstreamPubrel(frame);
+      case 9:
+        return this.onSuback(frame);
+      case 11: {
+        const p = this.upstreamPacket<AckPacket>(frame);
+        if (p) this.toDevice((this.tx as Translator).unsuback(p.messageId));
+        return;
+      }
+      case 5:
+      case 7:
+      case 13:
+        // PUBREC, PUBCOMP and PINGRESP of 3.1.1 are valid 5.0 packets as they are [MQTT-3.5.2.1]
+        if (this.upstreamPacket(frame)) this.forwardDevice(frame);
+        return;
+      default:
+        return this.close('disconnect.upstream_closed', `packet type ${frame.type} from a 3.1.1 broker`);
+    }
+  }
+
+  /** The broker's PUBACK; for a QoS 2 PUBLISH the node sent as QoS 1, the device gets its PUBREC. */
+  private onUpstreamPuback(frame: Frame): void {
+    const p = this.upstreamPacket<AckPacket>(frame);
+    if (!p) return;
+    if (!(this.tx as Translator).qos2Held.delete(p.messageId)) return this.forwardDevice(frame);
+    (this.localQos2In ??= new Set()).add(p.messageId);
+    this.toDevice(encodeAck(5, p.messageId));
+  }
+
   private upstreamPacket<T extends Packet>(frame: Frame): T | undefined {
-    const d = decodePacket(frame, this.version, 'out', this.host.limits);
+    const d = decodePacket(frame, this.tx ? 4 : this.version, 'out', this.host.limits);
     if (d.ok) return d.packet as T;
     this.close('disconnect.upstream_closed', `malformed packet from upstream: ${d.violation.reason}`);
     return undefined;
@@ -391,7 +596,10 @@ export class ProxySession implements LiveSession {
     // A broker that speaks only 3.1.1 (nats-server 2.9's MQTT) answers a 5.0 CONNECT with a 3.1.1 CONNACK
     // refusing the level: four bytes, where a 5.0 CONNACK has at least five (its properties length). Tell
     // the device in its own version, 0x84 Unsupported Protocol Version, instead of dropping it.
-    if (this.version === 5 && !this.upAccepted && frame.length === 4) {
+    if (this.version === 5 && !this.upAccepted && frame.length === 4 && !this.tx) {
+      // `upstream.protocol: auto`: a refused level (0x01) means the broker speaks 3.1.1 — retry as that.
+      const retry = this.retryConnect;
+      if (retry && frame.raw[3] === 0x01) return this.retryAs311(retry);
       this.host.pipeline.emit(this, {
         reason: 'connect.upstream_unavailable',
         mqtt: { packetType: 'connect' },
@@ -407,9 +615,16 @@ export class ProxySession implements LiveSession {
     const code = p.reasonCode ?? p.returnCode ?? 0;
     if (code === 0 && !this.upAccepted) {
       this.upAccepted = true;
-      this.host.pipeline.accepted(this, { sessionPresent: p.sessionPresent });
+      const values = { sessionPresent: p.sessionPresent };
+      this.host.pipeline.accepted(this, this.tx ? { ...values, upstreamProtocol: 4 } : values);
     }
-    this.forwardDevice(frame);
+    if (this.tx) this.toDevice(this.tx.connack(p));
+    else this.forwardDevice(frame);
+    this.retryConnect = undefined;
+    if (this.holding) {
+      this.holding = false;
+      this.releasePending();
+    }
   }
 
   private onDelivery(frame: Frame): void {
@@ -417,7 +632,12 @@ export class ProxySession implements LiveSession {
     if (!p) return;
     const topic = this.resolveAlias(p, 'out');
     if (topic === undefined) return;
-    if (this.host.pipeline.checkDeliver(this, p, topic).ok) return this.forwardDevice(frame);
+    if (this.host.pipeline.checkDeliver(this, p, topic).ok) {
+      if (!this.tx) return this.forwardDevice(frame);
+      const out = publishTo5(p);
+      // A packet above the device's Maximum Packet Size is discarded as if sent [MQTT-3.1.2-24] [MQTT-3.1.2-25]
+      if (out.length <= this.tx.deviceMaxPacket) return this.toDevice(out);
+    }
     // Dropped: acknowledge upstream so the broker does not redeliver it forever.
     const id = p.messageId as number;
     if (p.qos === 1) this.toUpstream(Buffer.from([0x40, 0x02, id >> 8, id & 0xff]));
@@ -437,7 +657,8 @@ export class ProxySession implements LiveSession {
     const p = this.upstreamPacket<SubackPacket>(frame);
     if (!p) return;
     const codes = this.narrowed?.get(p.messageId);
-    if (codes === undefined) return this.forwardDevice(frame);
+    if (codes === undefined)
+      return this.tx ? this.toDevice(encodeSuback(5, p.messageId, p.granted)) : this.forwardDevice(frame);
     this.narrowed?.delete(p.messageId);
     let j = 0;
     const merged = codes.map((c) => (c === undefined ? (p.granted[j++] ?? 0x80) : c));
@@ -560,7 +781,7 @@ export class ProxySession implements LiveSession {
       this.endDevice(encodeConnack(4, 0x01));
       return this.teardown();
     }
-    this.finish(v.reason);
+    this.finish(v.reason, v.code);
   }
 
   /** @internal */
@@ -597,13 +818,13 @@ export class ProxySession implements LiveSession {
   }
 
   /** Tell a 5.0 client why (DISCONNECT with a reason code [MQTT-3.14.2.1]), then close both sides. */
-  private finish(reason: ReasonCode): void {
+  private finish(reason: ReasonCode, code?: number): void {
     const tell =
       this.version === 5 &&
       this.state === State.Open &&
       reason !== 'disconnect.client' &&
       reason !== 'disconnect.socket_closed';
-    if (tell && !this.device.destroyed) this.endDevice(encodeDisconnect(disconnectCode(reason)));
+    if (tell && !this.device.destroyed) this.endDevice(encodeDisconnect(code ?? disconnectCode(reason)));
     else this.endDevice();
     this.teardown();
   }
@@ -627,9 +848,11 @@ export class ProxySession implements LiveSession {
   }
 }
 
+/** Framer sink for one upstream connection; `dead` once that connection was replaced (auto retry). */
 class UpstreamSink {
+  dead = false;
   constructor(private readonly s: ProxySession) {}
   onFrame(f: Frame): void {
-    this.s.onUpFrame(f);
+    if (!this.dead) this.s.onUpFrame(f);
   }
 }

@@ -179,15 +179,6 @@ describe('proxy to nats-server over TCP', () => {
     }
   });
 
-  it('upstream - an MQTT 5 device in front of a 3.1.1-only broker gets CONNACK 0x84, not a dropped connection', async () => {
-    const code = await connackOf(url, { clientId: 'v5-device', protocolVersion: 5 });
-    expect(code).toBe(0x84);
-    const ev = await until('the upstream_unavailable event', () =>
-      eventsOf(tn.events, 'connect.upstream_unavailable').find((e) => e.subject.clientId === 'v5-device'),
-    );
-    expect(ev.message).toContain('does not speak MQTT 5.0');
-  });
-
   it('rate limit - CONNECT over the per-IP burst gets CONNACK 0x05', async () => {
     const codes: number[] = [];
     for (let i = 0; i < 40 && !codes.includes(5); i++)
