@@ -2,7 +2,9 @@
 //
 // publish() never blocks and never awaits: it queues the record. A pump keeps at most `maxInFlight`
 // publishes waiting for their JetStream ack, all answered on one shared inbox subscription (the shape of
-// Go's PublishAsync), with the record id as Nats-Msg-Id so that JetStream drops re-sends.
+// Go's PublishAsync), with the record id as Nats-Msg-Id so that JetStream drops re-sends. The frames are
+// encoded by HpubWriter (hpub.ts, the same bytes as nc.publish() with less CPU) and the answers read by
+// AckReader (ack.ts): at 100,000 events/s on two cores, the publisher's CPU is nats-server's headroom.
 //
 // When NATS goes away, or an ack fails or times out, the publisher switches to spooling: it waits for the
 // in-flight publishes to settle, writes the failed ones and everything queued, in their original order,
@@ -10,8 +12,8 @@
 // first once NATS answers again; only when the spool is empty does the publisher go live again. Order is
 // kept and nothing is lost; a record whose ack was lost may be sent twice, and JetStream's duplicate
 // window (plus every consumer's dedupe by id) makes that harmless.
-import type { Msg, MsgHdrs, NatsConnection, Subscription } from '@nats-io/nats-core';
-import { createInbox, headers as natsHeaders } from '@nats-io/nats-core';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
+import { createInbox } from '@nats-io/nats-core';
 import { join } from 'node:path';
 import type { PublisherConfig } from '../config/schema.ts';
 import { eventSubject } from '../contract/subjects.ts';
@@ -21,6 +23,8 @@ import { ingestMetrics } from '../metrics/ingest-metrics.ts';
 import type { IngestMetrics } from '../metrics/ingest-metrics.ts';
 import type { Logger } from '../util/log.ts';
 import { silentLogger } from '../util/log.ts';
+import { AckReader, readAck } from './ack.ts';
+import { HpubWriter } from './hpub.ts';
 import { DiskSpool } from './spool.ts';
 import type { SpoolRecord } from './spool.ts';
 
@@ -60,8 +64,6 @@ export interface PublisherStats {
   spoolBytes: number;
 }
 
-const ACK_PREFIX = '{"stream"';
-
 export class EventPublisher {
   private readonly nc: NatsConnection;
   private readonly cfg: PublisherConfig;
@@ -70,6 +72,8 @@ export class EventPublisher {
   readonly spool: DiskSpool;
   private readonly inbox: string;
   private readonly sub: Subscription;
+  private readonly writer: HpubWriter;
+  private readonly acks = new AckReader();
   private readonly inFlight = new Map<number, Item>();
   private queue: Item[] = [];
   private queueHead = 0;
@@ -96,6 +100,7 @@ export class EventPublisher {
     });
     this.inbox = createInbox();
     this.sub = this.nc.subscribe(`${this.inbox}.*`, { callback: (err, msg) => this.onAck(err, msg) });
+    this.writer = new HpubWriter(this.nc, `${this.inbox}.`);
     this.timer = setInterval(() => this.expire(), Math.min(250, this.cfg.ackTimeoutMs));
     this.timer.unref();
     void this.watchStatus();
@@ -171,10 +176,9 @@ export class EventPublisher {
   private send(item: Item): void {
     item.deadline = Date.now() + this.cfg.ackTimeoutMs;
     this.inFlight.set(item.seq, item);
-    const h: MsgHdrs = natsHeaders();
-    h.set('Nats-Msg-Id', item.id);
     try {
-      this.nc.publish(item.subject, item.data, { reply: `${this.inbox}.${item.seq}`, headers: h });
+      // the reply subject is `${inbox}.${seq}`, the id goes out as Nats-Msg-Id (see hpub.ts)
+      this.writer.publish(item.subject, item.seq, item.id, item.data);
     } catch (err) {
       this.inFlight.delete(item.seq);
       this.fail(item, err instanceof Error ? err.message : 'publish_error');
@@ -188,25 +192,31 @@ export class EventPublisher {
     const item = this.inFlight.get(seq);
     if (!item) return; // expired earlier and already spooled; the dedupe window covers the re-send
     this.inFlight.delete(seq);
-    const text = msg.data.length > 0 ? msg.string() : '';
-    if (text.startsWith(ACK_PREFIX) && !text.includes('"error"')) {
-      const stream = text.slice(ACK_PREFIX.length + 2, text.indexOf('"', ACK_PREFIX.length + 2));
-      if (text.includes('"duplicate":true')) {
-        this.stats.duplicates += 1;
-        this.m.duplicates.inc({ stream });
-      }
-      this.stats.published += 1;
-      this.m.published.inc({ stream });
-      if (item.replay) {
-        this.stats.replayed += 1;
-        this.m.replayed.inc();
-      }
-      item.done?.('published');
-      this.settled(item);
+    const data = msg.data;
+    // nearly every answer is a plain `{"stream":…,"seq":…}`: a byte scan, no JSON.parse (see ack.ts)
+    const stream = this.acks.fastStream(data);
+    if (stream !== undefined) {
+      this.acked(item, stream, false);
       return;
     }
-    const code = msg.headers?.code;
-    this.fail(item, code === 503 ? 'no_responders' : text.slice(0, 200) || `status_${code ?? 'unknown'}`);
+    const answer = readAck(data, msg.headers?.code);
+    if (answer.ok) this.acked(item, answer.stream, answer.duplicate);
+    else this.fail(item, answer.reason);
+  }
+
+  private acked(item: Item, stream: string, duplicate: boolean): void {
+    if (duplicate) {
+      this.stats.duplicates += 1;
+      this.m.duplicates.inc({ stream });
+    }
+    this.stats.published += 1;
+    this.m.published.inc({ stream });
+    if (item.replay) {
+      this.stats.replayed += 1;
+      this.m.replayed.inc();
+    }
+    item.done?.('published');
+    this.settled(item);
   }
 
   private settled(item: Item): void {
