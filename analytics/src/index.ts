@@ -18,8 +18,9 @@ export type { Migration, MigrateResult } from './schema/migrations.ts';
 
 // ingestion, rules, incidents
 export { EventWriter } from './ingest/writer.ts';
-export { EVENT_COLUMNS, eventRow, eventTsv, tsvEscape } from './ingest/rows.ts';
-export type { EventRow } from './ingest/rows.ts';
+export { EVENT_COLUMNS, eventRow, eventTsv, eventTsvHead, ingestedEvent, tsvEscape } from './ingest/rows.ts';
+export type { EventRow, IngestedEvent } from './ingest/rows.ts';
+export { ingestValidator } from './ingest/validate.ts';
 export { DetectionEngine, escalatedSeverity } from './rules/engine.ts';
 export type { IncidentState, EngineOutput } from './rules/engine.ts';
 export { loadRules, parseRules, DEFAULT_RULES_FILE } from './rules/load.ts';

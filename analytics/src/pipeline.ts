@@ -10,11 +10,14 @@ import type {
   EventPublisher,
   IncidentStatus,
   Logger,
+  Validated,
 } from '@sentinel/ingest';
 import { silentLogger } from '@sentinel/ingest';
 import type { DecisionEngine } from './decisions/engine.ts';
 import { AllowlistedError } from './errors.ts';
 import { incidentRecord, incidentRow } from './incidents/records.ts';
+import type { IngestedEvent } from './ingest/rows.ts';
+import { ingestValidator } from './ingest/validate.ts';
 import { EventWriter } from './ingest/writer.ts';
 import type { AnalyticsMetrics } from './metrics.ts';
 import type { DetectionEngine, EngineOutput, IncidentState } from './rules/engine.ts';
@@ -39,17 +42,23 @@ export class Pipeline {
 
   constructor(private readonly o: PipelineOptions) {
     this.writer = new EventWriter(o.store);
+    this.validate = ingestValidator((reason) => o.engine.watches(reason));
     this.log = (o.log ?? silentLogger).child({ component: 'pipeline' });
     // Each rule's incident count starts at 0, so increase() sees the first incident a rule opens.
     for (const rule of o.engine.rules) o.metrics?.incidents.inc({ rule: rule.id }, 0);
   }
 
-  async handle(batch: readonly ConsumedRecord<DecisionEventV1>[]): Promise<void> {
+  /** The events consumer's validator for this pipeline (see ingestValidator). */
+  readonly validate: (input: unknown) => Validated<IngestedEvent>;
+
+  async handle(batch: readonly ConsumedRecord<IngestedEvent>[]): Promise<void> {
     const started = performance.now();
     const { fresh, duplicates } = await this.writer.write(batch);
     this.o.metrics?.eventsStored.inc(fresh.length);
     if (duplicates > 0) this.o.metrics?.duplicatesDropped.inc(duplicates);
-    await this.apply(this.o.engine.process(fresh.map((r) => r.value)));
+    const watched: DecisionEventV1[] = [];
+    for (const r of fresh) if (r.value.event) watched.push(r.value.event);
+    await this.apply(this.o.engine.process(watched));
     this.o.metrics?.insertSeconds.observe((performance.now() - started) / 1000);
   }
 

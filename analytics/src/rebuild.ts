@@ -11,7 +11,6 @@ import {
   silentLogger,
   validateAnalystAction,
   validateBanDecision,
-  validateDecisionEvent,
 } from '@sentinel/ingest';
 import type {
   ConsumedRecord,
@@ -71,7 +70,7 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildResult> {
     const statuses = new Map<string, IncidentStatus>();
     const pipeline = new Pipeline({ store, engine, statuses });
     const size = o.batchSize ?? 5000;
-    const ev = await replay(nc, STREAMS.events, validateDecisionEvent, (b) => pipeline.handle(b), size);
+    const ev = await replay(nc, STREAMS.events, pipeline.validate, (b) => pipeline.handle(b), size);
     const incidents = statuses.size;
     log.info('events replayed', { ...ev, incidents });
     const dec = await replay(nc, STREAMS.decisions, validateBanDecision, storeDecisions(store), size);

@@ -13,7 +13,6 @@ import {
   supervise,
   validateAnalystAction,
   validateBanDecision,
-  validateDecisionEvent,
 } from '@sentinel/ingest';
 import type { IncidentStatus, Logger, NatsConfig, PublisherConfig, StreamsConfig } from '@sentinel/ingest';
 import type { Registry } from 'prom-client';
@@ -103,7 +102,7 @@ export async function startAnalytics(o: AnalyticsOptions): Promise<AnalyticsServ
       ...common,
       stream: STREAMS.events,
       durable: o.analytics.durable,
-      validate: validateDecisionEvent,
+      validate: pipeline.validate,
       batchSize: b.maxEvents,
       // one ack per stored batch; the writer checks records marked as possibly seen against the store
       ackAll: true,

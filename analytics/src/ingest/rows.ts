@@ -87,6 +87,11 @@ export const EVENT_COLUMNS = [
  * Numbers are the validated event's integers; every string goes through tsvEscape().
  */
 export function eventTsv(e: DecisionEventV1, seq: number): string {
+  return `${eventTsvHead(e)}\t${seq}`;
+}
+
+/** eventTsv() up to the last column, stream_seq, which the consumer learns with the record. */
+export function eventTsvHead(e: DecisionEventV1): string {
   const s = e.subject;
   const m = e.mqtt;
   const r = e.rule;
@@ -97,8 +102,31 @@ export function eventTsv(e: DecisionEventV1, seq: number): string {
     `\t${tsvEscape(s.transport ?? '')}\t${tsvEscape(m?.packetType ?? '')}\t${tsvEscape(m?.topic ?? '')}` +
     `\t${m?.payloadSize ?? 0}\t${tsvEscape(r?.id ?? '')}\t${tsvEscape(r?.technique ?? '')}` +
     `\t${tsvEscape(r?.values ? JSON.stringify(r.values) : '')}\t${tsvEscape(r?.matched ?? '')}` +
-    `\t${tsvEscape(e.message ?? '')}\t${seq}`
+    `\t${tsvEscape(e.message ?? '')}`
   );
+}
+
+/**
+ * A validated event as the ingest path keeps it until its batch is stored: its row (all but stream_seq)
+ * and the two fields the dedupe needs. The event object itself is kept only when a detection rule looks
+ * at its reason; the rest are garbage as soon as they are validated, so a batch waiting for the insert
+ * before it holds one string per event instead of the whole parsed tree (which the collector would copy
+ * from one young-generation space to the next while the batch waits).
+ */
+export interface IngestedEvent {
+  id: string;
+  ts: number;
+  line: string;
+  /** The event, when a rule matches its reason (what the detection engine evaluates). */
+  event: DecisionEventV1 | undefined;
+}
+
+export function ingestedEvent(e: DecisionEventV1, keepEvent: boolean): IngestedEvent {
+  const line = eventTsvHead(e);
+  // reading a character flattens the concatenation tree into one string now, so that the tree's nodes
+  // die young instead of waiting with the batch
+  line.charCodeAt(0);
+  return { id: e.id, ts: e.ts, line, event: keepEvent ? e : undefined };
 }
 
 const TSV_ESCAPES: Record<string, string> = {

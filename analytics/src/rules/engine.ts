@@ -72,6 +72,11 @@ export class DetectionEngine {
     }
   }
 
+  /** Whether any rule looks at events with this reason; process() passes over the others untouched. */
+  watches(reason: string): boolean {
+    return this.byReason.has(reason);
+  }
+
   /**
    * Evaluate events in order. With `restoring`, events an open incident already counted (not newer than
    * its lastSeen) rebuild the windows but are not counted again.

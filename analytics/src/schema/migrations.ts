@@ -16,10 +16,10 @@ const IDENTITIES =
   "arrayFilter(x -> x.2 != '', [('ip', ip), ('client_id', client_id), ('username', username), ('cert_fingerprint', cert_fingerprint)])";
 
 /**
- * The SELECT of each per-minute view, over a source of events_v1 rows. The migrations create the views
- * from these; the writer runs them again over stored rows of a redelivered batch, because a crash between
- * the insert into events_v1 and the views' inserts leaves the rows stored but not counted. The views keep
- * uniqExact states of the event id, so feeding an event twice counts it once.
+ * The SELECT of the per-minute view, over a source of events_v1 rows. The migrations create the view from
+ * it; the writer runs it again over stored rows of a redelivered batch, because a crash between the insert
+ * into events_v1 and the view's insert leaves the rows stored but not counted. The view keeps uniqExact
+ * states of the event id, so feeding an event twice counts it once.
  */
 export const MINUTE_VIEWS = {
   identity_minute_v1: (
@@ -28,14 +28,25 @@ export const MINUTE_VIEWS = {
         uniqExactState(cityHash64(id)) AS events
       FROM ${source} ARRAY JOIN ${IDENTITIES} AS ident
       GROUP BY scope, identity, minute, kind, decision, severity`,
-  strikes_minute_v1: (
-    source: string,
-  ): string => `SELECT ident.1 AS scope, ident.2 AS identity, toStartOfMinute(ts) AS minute, severity,
-        uniqExactState(cityHash64(id)) AS strikes
-      FROM ${source} ARRAY JOIN ${IDENTITIES} AS ident
-      WHERE decision != 'allow' AND severity > 0
-      GROUP BY scope, identity, minute, severity`,
 } as const;
+
+/**
+ * Strike counters as a plain view over the per-identity minute counts (migration 5): the events that are
+ * not allowed and carry a severity, merged over kind and decision. An event has one kind and one decision,
+ * so the union of the uniqExact states is the same set the separate materialized view counted, and every
+ * insert feeds one view instead of two (the second one cost about a sixth of the insert's CPU).
+ */
+const STRIKES_VIEW = `SELECT scope, identity, minute, severity, uniqExactMergeState(events) AS strikes
+      FROM identity_minute_v1
+      WHERE decision != 'allow' AND severity > 0
+      GROUP BY scope, identity, minute, severity`;
+
+/** Migration 2's strike counter view, as it was created; migration 5 replaces it with STRIKES_VIEW. */
+const STRIKES_MV_V2 = `SELECT ident.1 AS scope, ident.2 AS identity, toStartOfMinute(ts) AS minute, severity,
+        uniqExactState(cityHash64(id)) AS strikes
+      FROM events_v1 ARRAY JOIN ${IDENTITIES} AS ident
+      WHERE decision != 'allow' AND severity > 0
+      GROUP BY scope, identity, minute, severity`;
 
 export const MIGRATIONS: Migration[] = [
   {
@@ -102,7 +113,7 @@ export const MIGRATIONS: Migration[] = [
       ORDER BY (scope, identity, minute, severity)
       TTL minute + toIntervalDay(30)`,
       `CREATE MATERIALIZED VIEW IF NOT EXISTS strikes_minute_mv TO strikes_minute_v1 AS
-      ${MINUTE_VIEWS.strikes_minute_v1('events_v1')}`,
+      ${STRIKES_MV_V2}`,
     ],
   },
   {
@@ -180,6 +191,17 @@ export const MIGRATIONS: Migration[] = [
       ORDER BY incident_id`,
       `CREATE MATERIALIZED VIEW IF NOT EXISTS incident_current_mv TO incident_current_v1 AS
       SELECT * FROM incidents_v1`,
+    ],
+  },
+  {
+    version: 5,
+    name: 'strike counters as a view over the per-identity minute counts',
+    statements: [
+      // the old counters hold the same events as identity_minute_v1, which the view reads instead;
+      // re-running after a crash half-way drops whichever of the two exists and creates the view again
+      'DROP VIEW IF EXISTS strikes_minute_mv SYNC',
+      'DROP TABLE IF EXISTS strikes_minute_v1 SYNC',
+      `CREATE VIEW IF NOT EXISTS strikes_minute_v1 AS ${STRIKES_VIEW}`,
     ],
   },
 ];

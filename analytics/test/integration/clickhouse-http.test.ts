@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { makeEvent } from '@sentinel/ingest';
 import type { ConsumedRecord, DecisionEventV1 } from '@sentinel/ingest';
+import type { IngestedEvent } from '@sentinel/analytics';
 import { tempDir } from '@sentinel/infra';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -11,6 +12,7 @@ import {
   EventWriter,
   StoreError,
   applyRetention,
+  ingestedEvent,
   countEvents,
   migrate,
   strikeCounts,
@@ -27,8 +29,8 @@ afterEach(async () => {
   cleanup?.();
 });
 
-function rec(e: DecisionEventV1, seq: number): ConsumedRecord<DecisionEventV1> {
-  return { value: e, subject: `sentinel.events.${e.kind}`, seq, deliveryCount: 1 };
+function rec(e: DecisionEventV1, seq: number): ConsumedRecord<IngestedEvent> {
+  return { value: ingestedEvent(e, true), subject: `sentinel.events.${e.kind}`, seq, deliveryCount: 1 };
 }
 
 describe('ClickHouse server path through @clickhouse/client', () => {
@@ -38,7 +40,7 @@ describe('ClickHouse server path through @clickhouse/client', () => {
     http = await startClickHouseHttp(join(t.dir, 'chdb'));
     const store = new ClickHouseStore({ url: http.url, database: 'default', username: 'default' });
     try {
-      expect((await migrate(store)).applied).toEqual([1, 2, 3, 4]);
+      expect((await migrate(store)).applied).toEqual([1, 2, 3, 4, 5]);
       expect((await migrate(store)).applied).toEqual([]);
       expect(await applyRetention(store, 7)).toBe(true);
 

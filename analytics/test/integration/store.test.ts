@@ -3,12 +3,14 @@
 import { join } from 'node:path';
 import { makeEvent } from '@sentinel/ingest';
 import type { ConsumedRecord, DecisionEventV1, ReasonCode } from '@sentinel/ingest';
+import type { IngestedEvent } from '@sentinel/analytics';
 import { tempDir } from '@sentinel/infra';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ChdbStore,
   EventWriter,
   applyRetention,
+  ingestedEvent,
   migrate,
   minuteCounts,
   strikeCounts,
@@ -39,8 +41,8 @@ function ev(ip: string, reason: ReasonCode, minutesAgo: number, severity?: numbe
   });
 }
 
-const rec = (e: DecisionEventV1, i: number, deliveryCount = 1): ConsumedRecord<DecisionEventV1> => ({
-  value: e,
+const rec = (e: DecisionEventV1, i: number, deliveryCount = 1): ConsumedRecord<IngestedEvent> => ({
+  value: ingestedEvent(e, true),
   subject: 'x',
   seq: i + 1,
   deliveryCount,
