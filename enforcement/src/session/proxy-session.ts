@@ -403,6 +403,16 @@ export class ProxySession implements LiveSession {
   // ---- translated sessions: device → broker -----------------------------------------------------
 
   /**
+   * A broker without QoS 2 has no QoS 2 exchange to continue (nats-server 2.9 closes the connection on
+   * PUBREC, PUBREL and PUBCOMP), so they never go upstream. The node's own exchanges were answered before
+   * this point; a PUBREL for any other id gets PUBCOMP 0x92 Packet Identifier not found (section 4.3.3),
+   * a PUBREC or PUBCOMP for a delivery that never was is dropped.
+   */
+  private qos2WithoutBroker(cmd: 'pubrec' | 'pubrel' | 'pubcomp', id: number): void {
+    if (cmd === 'pubrel') this.toDevice(Buffer.from([0x70, 0x03, id >> 8, id & 0xff, 0x92]));
+  }
+
+  /**
    * A QoS 2 PUBLISH the node already holds: one forwarded as QoS 1 and not yet acknowledged by the
    * broker is not sent twice; one the node has answered with PUBREC gets PUBREC again [MQTT-4.3.3-9].
    */
@@ -425,6 +435,8 @@ export class ProxySession implements LiveSession {
 
   /** Acknowledgements, UNSUBSCRIBE and PINGREQ: reason codes and properties exist on the 5.0 side only. */
   private otherUpstream(tx: Translator, p: Packet): void {
+    if (tx.maxQoS < 2 && (p.cmd === 'pubrec' || p.cmd === 'pubrel' || p.cmd === 'pubcomp'))
+      return this.qos2WithoutBroker(p.cmd, p.messageId);
     switch (p.cmd) {
       case 'puback':
         return this.toUpstream(encodeAck(4, p.messageId));
