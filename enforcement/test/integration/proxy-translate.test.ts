@@ -63,6 +63,18 @@ function disconnectOf(c: MqttClient): Promise<number | undefined> {
   });
 }
 
+/** Messages delivered by nats-server's MQTT layer and not acknowledged yet, over all its consumers. */
+async function ackPending(monitorPort: number): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${monitorPort}/jsz?consumers=true`);
+  const jsz = (await res.json()) as {
+    account_details?: { stream_detail?: { consumer_detail?: { num_ack_pending: number }[] }[] }[];
+  };
+  let n = 0;
+  for (const a of jsz.account_details ?? [])
+    for (const st of a.stream_detail ?? []) for (const c of st.consumer_detail ?? []) n += c.num_ack_pending;
+  return n;
+}
+
 function ban(clientId: string): BanDecisionV1 {
   const now = Date.now();
   return {
@@ -238,6 +250,43 @@ describe('MQTT 5 devices through the node to nats-server (3.1.1 upstream, transl
     await endClient(peer);
   });
 
+  it('a delivery larger than the device’s Maximum Packet Size is not sent, and not redelivered by the broker', async () => {
+    const { client: dev } = await connect5(url, {
+      clientId: 'tx-small',
+      clean: false,
+      properties: { maximumPacketSize: 200, sessionExpiryInterval: 60 },
+    });
+    const seen = collect(dev);
+    await dev.subscribeAsync('clients/tx-small/#', { qos: 1 });
+    const peer = await connectClient(direct, { clientId: 'tx-small-peer', protocolVersion: 4 });
+    await peer.publishAsync('clients/tx-small/big', Buffer.alloc(400, 0x61), { qos: 1 });
+    await peer.publishAsync('clients/tx-small/ok', 'small', { qos: 1 });
+    await until('the small one', () => seen.includes('clients/tx-small/ok=small@1'));
+    // The big one was acknowledged upstream as if delivered [MQTT-3.1.2-25]: the broker's consumers for
+    // this session have nothing waiting for an acknowledgement.
+    // (Polled: the device's own PUBACK of the small one may still be on its way.)
+    let pending = -1;
+    for (let i = 0; i < 40 && pending !== 0; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 50));
+      pending = await ackPending(nats.monitorPort);
+    }
+    expect(pending).toBe(0);
+    await endClient(dev);
+    // Back without the size limit, the device is not sent it now either.
+    const again = await connect5(url, {
+      clientId: 'tx-small',
+      clean: false,
+      properties: { sessionExpiryInterval: 60 },
+    });
+    expect(again.connack.sessionPresent).toBe(true);
+    const later = collect(again.client);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(later).toEqual([]);
+    expect(seen.some((m) => m.startsWith('clients/tx-small/big'))).toBe(false);
+    await endClient(again.client);
+    await endClient(peer);
+  });
+
   it('topic aliases from the device are resolved by the node; an alias above the maximum gets DISCONNECT 0x94', async () => {
     const peer = await connectClient(direct, { clientId: 'tx-alias-peer', protocolVersion: 4 });
     const seen = collect(peer);
@@ -294,6 +343,10 @@ describe('MQTT 5 devices through the node to nats-server (3.1.1 upstream, transl
     const reason = disconnectOf(dev);
     dev.subscribe('clients/tx-deny/b', { qos: 0, properties: { subscriptionIdentifier: 7 } });
     expect(await reason).toBe(0xa1);
+    const badProp = await until('0xA1 event', () =>
+      eventsOf(tn.events, 'protocol.bad_property').find((e) => e.subject.clientId === 'tx-deny'),
+    );
+    expect(badProp.rule?.values?.detail).toContain('subscription identifiers');
 
     const live = await connect5(url, { clientId: 'tx-banned' });
     const closed = disconnectOf(live.client);
@@ -310,6 +363,10 @@ describe('MQTT 5 devices through the node to nats-server (3.1.1 upstream, transl
       properties: { authenticationMethod: 'SCRAM-SHA-1', authenticationData: Buffer.from('x') },
     });
     expect(code).toBe(0x8c);
+    const ev = await until('event', () =>
+      eventsOf(tn.events, 'protocol.bad_property').find((e) => e.subject.clientId === 'tx-enh'),
+    );
+    expect(ev.rule?.id).toBe('MQTT-4.12.0-1');
   });
 });
 
@@ -383,6 +440,30 @@ describe('MQTT 5 devices through the node to Mosquitto (5.0 upstream, untranslat
     await tn?.stop();
     await broker?.stop();
     t.cleanup();
+  });
+
+  it('4 - translated in front of Mosquitto as a 3.1.1 broker, QoS 2 runs end to end in both directions', async () => {
+    const t4 = await startTestNode({ upstream: { url: broker.url, protocol: 4 }, acl: ACL });
+    try {
+      const port = t4.ports.tcp as number;
+      const { client: a, connack } = await connect5(`mqtt://127.0.0.1:${port}`, { clientId: 'mq-tx-a' });
+      expect(connack.properties?.subscriptionIdentifiersAvailable).toBe(false);
+      const { client: b } = await connect5(`mqtt://127.0.0.1:${port}`, { clientId: 'mq-tx-b' });
+      const seen = collect(b);
+      const [g] = await b.subscribeAsync('shared/mq-tx/#', { qos: 2 });
+      expect(g?.qos).toBe(2);
+      await a.publishAsync('shared/mq-tx/one', 'exactly-once', { qos: 2 });
+      await until('QoS 2 delivery', () => seen.includes('shared/mq-tx/one=exactly-once@2'));
+      await new Promise((r) => setTimeout(r, 200));
+      expect(seen).toEqual(['shared/mq-tx/one=exactly-once@2']);
+      await endClient(a);
+      await endClient(b);
+      expect(
+        eventsOf(t4.events, 'connect.accepted').every((e) => e.rule?.values?.upstreamProtocol === 4),
+      ).toBe(true);
+    } finally {
+      await t4.stop();
+    }
   });
 
   it('auto - Mosquitto accepts 5.0, so the session is forwarded as 5.0 with the broker’s own CONNACK and QoS 2', async () => {
