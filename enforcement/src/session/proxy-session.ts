@@ -788,8 +788,9 @@ export class ProxySession implements LiveSession {
     const values: Record<string, string> = { clause: v.clause };
     if (v.detail !== undefined) values.detail = v.detail;
     this.host.pipeline.emit(this, { reason: v.reason, rule: { id: v.clause, values } });
-    if (v.reason === 'protocol.unsupported_version') {
-      // Unsupported level: CONNACK 0x01 then close [MQTT-3.1.2-2]
+    if (v.reason === 'protocol.unsupported_version' && this.state === State.AwaitConnect) {
+      // Unsupported level: CONNACK 0x01 then close [MQTT-3.1.2-2]. A CONNECT inside an open session is a
+      // second CONNECT whatever its level: a 5.0 device gets DISCONNECT, never a 3.1.1 CONNACK.
       this.endDevice(encodeConnack(4, 0x01));
       return this.teardown();
     }

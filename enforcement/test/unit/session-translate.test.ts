@@ -1,0 +1,252 @@
+// A translated proxy session on in-memory streams (no sockets): a 5.0 device in front of a 3.1.1 broker.
+// The `auto` retry, the node-completed QoS 2 exchange, and random traffic both ways: whatever the device
+// and the broker send, every packet the node writes upstream decodes as 3.1.1 and every packet it writes
+// to the device decodes as 5.0.
+import { Duplex } from 'node:stream';
+import mqttPacket from 'mqtt-packet';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createNodeMetrics } from '../../src/metrics.ts';
+import { TopicAclEngine } from '../../src/policy/acl.ts';
+import { TokenBucketRateLimiter } from '../../src/policy/rate-limit.ts';
+import type { RateLimits } from '../../src/policy/types.ts';
+import { decodePacket } from '../../src/protocol/decode.ts';
+import { Framer } from '../../src/protocol/framer.ts';
+import type { MqttVersion, Packet } from '../../src/protocol/packets.ts';
+import { Pipeline } from '../../src/session/pipeline.ts';
+import { ProxySession } from '../../src/session/proxy-session.ts';
+import { SessionRegistry } from '../../src/session/registry.ts';
+import { UpstreamLevel } from '../../src/session/translator.ts';
+import { randomDevicePacket, randomTopic, rng } from '../support/random-mqtt.ts';
+
+const WIDE = { rate: 1e9, burst: 1e9 };
+const LIMITS: RateLimits = {
+  global: WIDE,
+  per_ip: WIDE,
+  connect: WIDE,
+  publish: WIDE,
+  subscribe: WIDE,
+  per_client: WIDE,
+};
+
+class Wire extends Duplex {
+  writes: Buffer[] = [];
+  constructor() {
+    super({ allowHalfOpen: false });
+  }
+  override _read(): void {}
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
+    this.writes.push(Buffer.from(chunk));
+    cb();
+  }
+}
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+const gen = (p: Record<string, unknown>, v: MqttVersion): Buffer =>
+  mqttPacket.generate(p as unknown as mqttPacket.Packet, { protocolVersion: v });
+
+/** Every packet in `bufs`, decoded as `version` in `dir`; a violation fails the test with its detail. */
+function packetsOf(bufs: Buffer[], version: MqttVersion, dir: 'in' | 'out'): Packet[] {
+  const out: Packet[] = [];
+  const framer = new Framer(1 << 28);
+  for (const b of bufs) {
+    const v = framer.push(b, {
+      onFrame(f) {
+        const d = decodePacket(f, version, dir);
+        if (!d.ok)
+          throw new Error(
+            `${dir} ${d.violation.reason} ${d.violation.detail ?? ''} ${f.raw.toString('hex')}`,
+          );
+        out.push(d.packet);
+      },
+    });
+    if (v) throw new Error(`framing: ${v.reason}`);
+  }
+  return out;
+}
+
+const registries: SessionRegistry[] = [];
+afterEach(() => registries.splice(0).forEach((r) => r.stop()));
+
+function newSession(level: UpstreamLevel) {
+  const metrics = createNodeMetrics();
+  const pipeline = new Pipeline(
+    { node: 'unit', certBinding: 'off', publishEvents: 'summary', allowEmptyClientId: false },
+    {
+      limiter: new TokenBucketRateLimiter({ limits: LIMITS }),
+      acl: new TopicAclEngine({
+        defaultRules: {
+          publish: { allow: ['#'] },
+          subscribe: { allow: ['#'] },
+          retain: true,
+          wildcards: true,
+        },
+      }),
+      emit: () => undefined,
+      metrics,
+    },
+  );
+  const registry = new SessionRegistry({ pipeline, tickMs: 60_000, summaryIntervalMs: 60_000 });
+  registries.push(registry);
+  const device = new Wire();
+  const ups: Wire[] = [];
+  const session = new ProxySession(
+    device,
+    { ip: '10.1.2.3', port: 1234, transport: 'tcp' },
+    {
+      pipeline,
+      registry,
+      metrics,
+      limits: {
+        maxPacketSize: 1 << 20,
+        upstreamMaxPacketSize: 1 << 20,
+        connectTimeoutMs: 10_000,
+        keepAliveFactor: 1.5,
+        allowMqtt31: false,
+      },
+      openUpstream: () => {
+        const w = new Wire();
+        ups.push(w);
+        return w;
+      },
+      upstream: level,
+    },
+  );
+  return { session, device, ups };
+}
+
+const connect5 = (clientId: string): Buffer =>
+  gen({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, keepalive: 0, clientId }, 5);
+
+async function settle(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 20 && !cond(); i++) await tick();
+}
+
+describe('translated proxy session', () => {
+  it('auto - a 3.1.1 refusal of the 5.0 CONNECT makes the node reconnect as 3.1.1; packets sent meanwhile wait and go translated', async () => {
+    const level = new UpstreamLevel('auto');
+    const { device, ups } = newSession(level);
+    device.push(
+      Buffer.concat([
+        connect5('dev-auto'),
+        gen({ cmd: 'publish', topic: 'a/b', payload: Buffer.from('x'), qos: 1, messageId: 5 }, 5),
+      ]),
+    );
+    await settle(() => ups[0]?.writes.length === 1);
+    // The first upstream got the CONNECT as it arrived, and nothing else: the PUBLISH is held.
+    expect(packetsOf(ups[0]?.writes ?? [], 5, 'in').map((p) => p.cmd)).toEqual(['connect']);
+    ups[0]?.push(Buffer.from([0x20, 0x02, 0x00, 0x01]));
+    await settle(() => ups.length === 2 && (ups[1]?.writes.length ?? 0) > 0);
+    expect(level.learned).toBe(4);
+    expect(ups[0]?.destroyed).toBe(true);
+    const second = ups[1] as Wire;
+    expect(packetsOf(second.writes, 4, 'in')).toMatchObject([{ cmd: 'connect', protocolVersion: 4 }]);
+    second.push(Buffer.from([0x20, 0x02, 0x00, 0x00]));
+    await settle(() => second.writes.length > 1);
+    expect(packetsOf(second.writes, 4, 'in').map((p) => p.cmd)).toEqual(['connect', 'publish']);
+    const toDevice = packetsOf(device.writes, 5, 'out');
+    expect(toDevice).toMatchObject([{ cmd: 'connack', reasonCode: 0 }]);
+    // A later session of the same node translates at once.
+    const next = newSession(level);
+    next.device.push(connect5('dev-auto-2'));
+    await settle(() => (next.ups[0]?.writes.length ?? 0) > 0);
+    expect(packetsOf(next.ups[0]?.writes ?? [], 4, 'in')).toMatchObject([
+      { cmd: 'connect', protocolVersion: 4 },
+    ]);
+  });
+
+  it('maxQos 1 - a QoS 2 PUBLISH leaves as QoS 1 once; the broker’s PUBACK becomes PUBREC, the PUBREL is answered by the node', async () => {
+    const { device, ups } = newSession(new UpstreamLevel(4, 1));
+    device.push(connect5('dev-q2'));
+    await settle(() => (ups[0]?.writes.length ?? 0) > 0);
+    const up = ups[0] as Wire;
+    up.push(Buffer.from([0x20, 0x02, 0x00, 0x00]));
+    await tick();
+    const q2 = { cmd: 'publish', topic: 'a/q2', payload: Buffer.from('once'), qos: 2, messageId: 9 };
+    device.push(gen(q2, 5));
+    device.push(gen({ ...q2, dup: true }, 5)); // resent before the PUBREC: not forwarded again
+    await tick();
+    expect(packetsOf(up.writes, 4, 'in').slice(1)).toMatchObject([{ cmd: 'publish', qos: 1, messageId: 9 }]);
+    up.push(gen({ cmd: 'puback', messageId: 9 }, 4));
+    await tick();
+    device.push(gen({ cmd: 'pubrel', messageId: 9 }, 5));
+    device.push(gen({ cmd: 'pubrel', messageId: 77 }, 5));
+    await tick();
+    const acks = packetsOf(device.writes, 5, 'out').slice(1);
+    expect(acks).toMatchObject([
+      { cmd: 'pubrec', messageId: 9 },
+      { cmd: 'pubcomp', messageId: 9 },
+      { cmd: 'pubcomp', messageId: 77, reasonCode: 0x92 },
+    ]);
+    // Nothing of QoS 2 ever reached the broker.
+    expect(packetsOf(up.writes, 4, 'in').map((p) => p.cmd)).toEqual(['connect', 'publish']);
+  });
+
+  it('random traffic both ways: every packet written upstream is 3.1.1, every packet written to the device is 5.0', async () => {
+    const r = rng(0x7a11);
+    let upPackets = 0;
+    let devicePackets = 0;
+    for (let s = 0; s < 150; s++) {
+      const maxQos = r() < 0.5 ? 1 : 2;
+      const { session, device, ups } = newSession(new UpstreamLevel(4, maxQos));
+      device.push(connect5(`dev-r${s}`));
+      await settle(() => (ups[0]?.writes.length ?? 0) > 0);
+      const up = ups[0] as Wire;
+      up.push(Buffer.from([0x20, 0x02, 0x00, 0x00]));
+      await tick();
+      for (let k = 0; k < 30 && !session.closed; k++) {
+        if (r() < 0.6) {
+          const b = randomDevicePacket(r);
+          // Now and then a mutated one: the node must refuse it, never pass it on broken.
+          if (r() < 0.1) b[Math.floor(r() * b.length)] = Math.floor(r() * 256);
+          device.push(b);
+        } else up.push(randomBrokerPacket(r));
+        await tick();
+      }
+      const sent = packetsOf(up.writes, 4, 'in');
+      const told = packetsOf(device.writes, 5, 'out');
+      expect(sent[0]?.cmd).toBe('connect');
+      expect(told[0]?.cmd).toBe('connack');
+      // QoS 2 acknowledgements reach a broker without QoS 2 never.
+      if (maxQos === 1) expect(sent.some((p) => ['pubrec', 'pubrel', 'pubcomp'].includes(p.cmd))).toBe(false);
+      upPackets += sent.length;
+      devicePackets += told.length;
+      session.close('disconnect.client');
+    }
+    expect(upPackets).toBeGreaterThan(500);
+    expect(devicePackets).toBeGreaterThan(300);
+  });
+});
+
+/** A random packet a 3.1.1 broker may send a client. */
+function randomBrokerPacket(r: () => number): Buffer {
+  const id = 1 + Math.floor(r() * 65_535);
+  switch (Math.floor(r() * 6)) {
+    case 0:
+    case 1: {
+      const qos = Math.floor(r() * 2);
+      return gen(
+        {
+          cmd: 'publish',
+          topic: randomTopic(r),
+          payload: Buffer.alloc(Math.floor(r() * 300), 0x61),
+          qos,
+          retain: r() < 0.3,
+          dup: false,
+          ...(qos > 0 ? { messageId: id } : {}),
+        },
+        4,
+      );
+    }
+    case 2:
+      return gen({ cmd: (['puback', 'pubrec', 'pubcomp'] as const)[Math.floor(r() * 3)], messageId: id }, 4);
+    case 3:
+      return gen(
+        { cmd: 'suback', messageId: id, granted: [0, 1, 0x80].slice(0, 1 + Math.floor(r() * 3)) },
+        4,
+      );
+    case 4:
+      return gen({ cmd: 'unsuback', messageId: id }, 4);
+    default:
+      return gen({ cmd: r() < 0.5 ? 'pingresp' : 'pubrel', messageId: id }, 4);
+  }
+}
