@@ -126,7 +126,10 @@ export class EnforcementNode {
       },
       // Embedded mode: the in-process broker, started by listen()/startEmbedded() before any session.
       openUpstream: embedded ? (s) => (this.embedded as EmbeddedBroker).connect(s) : () => open(),
-      upstream: new UpstreamLevel(config.upstream.protocol, config.upstream.maxQos),
+      // aedes speaks 3.1.1: MQTT 5 devices are translated from the first session in embedded mode.
+      upstream: embedded
+        ? new UpstreamLevel(4)
+        : new UpstreamLevel(config.upstream.protocol, config.upstream.maxQos),
     };
     this.listeners = createListeners(config, deps.tls, {
       accept: (device, peer) => this.accept(device, peer),

@@ -73,6 +73,27 @@ describe('embedded mode (aedes in process)', () => {
     sensor.end(true);
   });
 
+  it('embedded - MQTT 5 devices are translated to the in-process 3.1.1 broker: QoS 2 end to end, the 5.0 rejections kept', async () => {
+    const panel = await connectClient(url, { clientId: 'panel-1', protocolVersion: 5 });
+    const got: string[] = [];
+    panel.on('message', (topic, m, p) => got.push(`${topic}=${m.toString()}@${p.qos}`));
+    expect(
+      await subackCodes(panel, { 'clients/panel-1/alerts': { qos: 2 }, 'clients/other/alerts': { qos: 0 } }),
+    ).toEqual([2, 0x87]);
+    const sensor = await connectClient(url, { clientId: 'sensor-1', protocolVersion: 5 });
+    await sensor.publishAsync('clients/panel-1/alerts', 'fire', { qos: 2 });
+    await until('QoS 2 through aedes', () => got.includes('clients/panel-1/alerts=fire@2'));
+    const denied = await sensor.publishAsync('clients/panel-2/alerts', 'nope', { qos: 1 }).then(
+      () => 0,
+      (err: { code?: number }) => err.code,
+    );
+    expect(denied).toBe(0x87);
+    await endClient(sensor);
+    await endClient(panel);
+    const v5 = eventsOf(tn.events, 'connect.accepted').filter((e) => e.subject.protocolVersion === 5);
+    expect(v5.map((e) => e.rule?.values?.upstreamProtocol)).toEqual([4, 4]);
+  });
+
   it('embedded mode with several workers is refused by the config schema, naming the key', () => {
     const r = enforcementConfigSchema.safeParse({ mode: 'embedded', workers: 2 });
     expect(r.success).toBe(false);
