@@ -351,8 +351,13 @@ function ratioDetail(r: Rounds, a: string, b: string): Record<string, unknown> {
     rounds: rs.length,
     [`cpu_us_per_msg_${a.replace(/ /g, '_')}`]: r.cpu[a],
     [`cpu_us_per_msg_${b.replace(/ /g, '_')}`]: r.cpu[b],
+    // With both cores busy, throughput goes as 1 / (CPU per message of every process on the path): the
+    // ratio that CPU predicts, a cross-check of the timed one that scheduling noise moves less.
+    cpu_predicted_ratio: Number((cpuTotal(r.cpu[b]) / Math.max(1e-9, cpuTotal(r.cpu[a]))).toFixed(3)),
   };
 }
+
+const cpuTotal = (c: PerMessageUs | undefined): number => (c ? c.hop + c.broker + c.loadgen : 0);
 
 interface Relay {
   port: number;
