@@ -263,28 +263,48 @@ export class DurableConsumer<T> {
     this.streaming = messages;
     const it = messages[Symbol.asyncIterator]();
     let buf: JsMsg[] = [];
-    let timer: Promise<'timeout'> | undefined;
+    // The batch's deadline wakes whichever wait is current. (A Promise.race against one timer promise per
+    // batch would hang a reaction on that promise for every record until the timer fires.)
+    let timer: NodeJS.Timeout | undefined;
+    let expired = false;
+    let wake: ((r: 'timeout') => void) | undefined;
     let next = it.next();
     try {
       while (!this.stopped) {
         // `next` survives a timeout: the record it resolves to joins the following batch
-        const r = timer ? await Promise.race([next, timer]) : await next;
+        const r =
+          timer === undefined
+            ? await next
+            : expired
+              ? 'timeout'
+              : await new Promise<IteratorResult<JsMsg> | 'timeout'>((resolve, reject) => {
+                  wake = resolve;
+                  next.then(resolve, reject);
+                });
+        wake = undefined;
         if (r !== 'timeout') {
           if (r.done) break;
-          if (buf.length === 0)
-            timer = new Promise((resolve) => setTimeout(() => resolve('timeout'), maxWaitMs));
+          if (buf.length === 0) {
+            expired = false;
+            timer = setTimeout(() => {
+              expired = true;
+              wake?.('timeout');
+            }, maxWaitMs);
+          }
           buf.push(r.value);
           next = it.next();
           if (buf.length < this.o.batchSize) continue;
         }
         const batch = buf;
         buf = [];
+        clearTimeout(timer);
         timer = undefined;
         await this.pipeline(batch);
       }
       await this.drain();
       if (!this.stopped) throw new Error(`consumer ${this.o.durable} on ${this.o.stream} stopped delivering`);
     } finally {
+      clearTimeout(timer);
       messages.stop();
       await this.inflight;
       clearInterval(this.lagTimer);
