@@ -374,10 +374,11 @@ export class ProxySession implements LiveSession {
       const v = verdicts[j++];
       return v === undefined || v.ok ? undefined : (denied++, subackCode(v.reason, this.version));
     });
-    if (denied === 0)
-      return this.tx
-        ? this.toUpstream(subscribeTo4(p.messageId, p.subscriptions))
-        : this.forwardUpstream(frame);
+    if (denied === 0) {
+      if (!this.tx) return this.forwardUpstream(frame);
+      this.tx.subscribed(p.subscriptions);
+      return this.toUpstream(subscribeTo4(p.messageId, p.subscriptions));
+    }
     if (denied === codes.length)
       return this.toDevice(encodeSuback(this.version, p.messageId, codes as number[]));
     (this.narrowed ??= new Map()).set(p.messageId, codes);
@@ -386,7 +387,10 @@ export class ProxySession implements LiveSession {
   }
 
   private narrowedSubscribe(p: SubscribePacket, allowed: Subscription[]): Buffer {
-    if (this.tx) return subscribeTo4(p.messageId, allowed);
+    if (this.tx) {
+      this.tx.subscribed(allowed);
+      return subscribeTo4(p.messageId, allowed);
+    }
     return encodeSubscribe(this.version, p.messageId, allowed, p.properties);
   }
 
@@ -625,6 +629,17 @@ export class ProxySession implements LiveSession {
     const p = this.upstreamPacket<ConnackPacket>(frame);
     if (!p) return;
     const code = p.reasonCode ?? p.returnCode ?? 0;
+    if (code !== 0 && !this.upAccepted) {
+      // The broker refused the session: the device gets that refusal in its own version, and the session
+      // ends here, so the broker's close that follows adds no second CONNACK [MQTT-3.2.2-7].
+      this.host.pipeline.emit(this, {
+        reason: 'connect.upstream_unavailable',
+        mqtt: { packetType: 'connect' },
+        message: `the upstream broker refused the CONNECT with code 0x${code.toString(16)}`,
+      });
+      this.endDevice(this.tx ? this.tx.connack(p) : frame.raw);
+      return this.teardown();
+    }
     if (code === 0 && !this.upAccepted) {
       this.upAccepted = true;
       const values = { sessionPresent: p.sessionPresent };
@@ -646,11 +661,23 @@ export class ProxySession implements LiveSession {
     if (topic === undefined) return;
     if (this.host.pipeline.checkDeliver(this, p, topic).ok) {
       if (!this.tx) return this.forwardDevice(frame);
+      return this.deliverTranslated(this.tx, p, topic);
+    }
+    this.dropDelivery(p);
+  }
+
+  /** A delivery from a 3.1.1 broker to a 5.0 device, unless the device asked not to get it. */
+  private deliverTranslated(tx: Translator, p: PublishPacket, topic: string): void {
+    if (!p.retain || tx.wantsRetained(topic)) {
       const out = publishTo5(p);
       // A packet above the device's Maximum Packet Size is discarded as if sent [MQTT-3.1.2-24] [MQTT-3.1.2-25]
-      if (out.length <= this.tx.deviceMaxPacket) return this.toDevice(out);
+      if (out.length <= tx.deviceMaxPacket) return this.toDevice(out);
     }
-    // Dropped: acknowledge upstream so the broker does not redeliver it forever.
+    this.dropDelivery(p);
+  }
+
+  /** A delivery not sent: acknowledged upstream so the broker does not redeliver it forever. */
+  private dropDelivery(p: PublishPacket): void {
     const id = p.messageId as number;
     if (p.qos === 1) this.toUpstream(Buffer.from([0x40, 0x02, id >> 8, id & 0xff]));
     else if (p.qos === 2) {

@@ -1,7 +1,14 @@
 // The per-session side of protocol translation: a 5.0 device in front of a broker that speaks only 3.1.1
 // (nats-server's MQTT listener). The node keeps speaking 5.0 with the device and 3.1.1 upstream; the pure
 // packet mappings are in protocol/translate.ts, this holds what a session must remember between packets.
-import type { ConnackPacket, ConnectPacket, QoS, UnsubscribePacket } from '../protocol/packets.ts';
+import { topicMatches } from '../policy/topic.ts';
+import type {
+  ConnackPacket,
+  ConnectPacket,
+  QoS,
+  Subscription,
+  UnsubscribePacket,
+} from '../protocol/packets.ts';
 import {
   connackTo5,
   connectTo4,
@@ -13,6 +20,9 @@ import type { Advertised } from '../protocol/translate.ts';
 
 /** Topic aliases a device may use per translated session; the node resolves them itself. */
 export const TOPIC_ALIAS_MAXIMUM = 16;
+
+/** Filters tracked per session for Retain Handling; past this, retained messages are delivered as usual. */
+const MAX_TRACKED_FILTERS = 1024;
 
 /**
  * Which MQTT level the node speaks upstream for a 5.0 device (`enforcement.upstream.protocol`). `auto`
@@ -42,6 +52,8 @@ export class Translator {
   readonly qos2Held = new Set<number>();
   /** UNSUBSCRIBE packet id → number of filters, for the 5.0 UNSUBACK's reason codes. */
   private readonly unsubs = new Map<number, number>();
+  /** Filters subscribed on this connection → whether their subscribe wanted no retained messages. */
+  private readonly filters = new Map<string, boolean>();
 
   constructor(
     private readonly connect: ConnectPacket,
@@ -66,7 +78,37 @@ export class Translator {
     return connackTo5(p, adv);
   }
 
+  /**
+   * Retain Handling, which a 3.1.1 broker never sees: 2 wants no retained messages at subscribe, 1 wants
+   * them only for a subscription that did not exist yet [MQTT-3.3.1-10] [MQTT-3.3.1-11]. Remembered per
+   * filter so the matching retained deliveries can be held back (wantsRetained).
+   */
+  subscribed(subs: readonly Subscription[]): void {
+    for (const s of subs) {
+      const existed = this.filters.has(s.topic);
+      if (!existed && this.filters.size >= MAX_TRACKED_FILTERS) continue;
+      this.filters.set(s.topic, s.rh === 2 || (s.rh === 1 && existed));
+    }
+  }
+
+  /**
+   * Whether a retained delivery on `topic` goes to the device. A 3.1.1 broker sets RETAIN only on the
+   * retained messages a new subscription brings [MQTT-3.3.1-8 of 3.1.1], so such a delivery is held
+   * back when every filter of this connection that matches it asked for none. A filter the node does not
+   * know (a resumed session's) lets it through.
+   */
+  wantsRetained(topic: string): boolean {
+    let matched = false;
+    for (const [filter, none] of this.filters) {
+      if (!topicMatches(filter, topic)) continue;
+      if (!none) return true;
+      matched = true;
+    }
+    return !matched;
+  }
+
   unsubscribe(p: UnsubscribePacket): Buffer {
+    for (const f of p.unsubscriptions) this.filters.delete(f);
     this.unsubs.set(p.messageId, p.unsubscriptions.length);
     return unsubscribeTo4(p.messageId, p.unsubscriptions);
   }

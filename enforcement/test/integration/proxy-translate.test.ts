@@ -198,6 +198,25 @@ describe('MQTT 5 devices through the node to nats-server (3.1.1 upstream, transl
     await endClient(later);
   });
 
+  it('Retain Handling is applied by the node: 2 gets no retained message, 1 only for a new subscription, 0 always', async () => {
+    const { client: pub } = await connect5(url, { clientId: 'tx-rh-pub' });
+    await pub.publishAsync('shared/rh/a/state', 'kept', { qos: 1, retain: true });
+    await endClient(pub);
+    const { client: dev } = await connect5(url, { clientId: 'tx-rh' });
+    const seen = collect(dev);
+    await dev.subscribeAsync('shared/rh/#', { qos: 1, rh: 2 });
+    await dev.subscribeAsync('shared/rh/+/state', { qos: 1, rh: 1 });
+    await until('retained for the new rh 1 subscription', () => seen.length >= 1);
+    await dev.subscribeAsync('shared/rh/+/state', { qos: 1, rh: 1 });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(seen).toEqual(['shared/rh/a/state=kept@1r']);
+    await dev.unsubscribeAsync('shared/rh/+/state');
+    await dev.subscribeAsync('shared/rh/a/state', { qos: 1, rh: 0 });
+    await until('retained for rh 0', () => seen.length >= 2);
+    expect(seen).toEqual(['shared/rh/a/state=kept@1r', 'shared/rh/a/state=kept@1r']);
+    await endClient(dev);
+  });
+
   it('subscribe options are carried as QoS only; a shared subscription gets 0x9E; unsubscribe answers one code per filter', async () => {
     const { client: dev } = await connect5(url, { clientId: 'tx-opt' });
     const seen = collect(dev);

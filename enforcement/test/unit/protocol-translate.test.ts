@@ -232,6 +232,21 @@ describe('PUBLISH, SUBSCRIBE, UNSUBSCRIBE, DISCONNECT', () => {
     expect(decode<UnsubackPacket>(tx.unsuback(12), 5, 'out').granted).toEqual([0, 0]);
   });
 
+  it('Retain Handling: a retained delivery is held back only when every matching filter asked for none', () => {
+    const tx = new Translator(connect5(), 2, 4096, () => 'x');
+    expect(tx.wantsRetained('a/b')).toBe(true); // no known filter (a resumed session's): delivered
+    tx.subscribed([{ topic: 'a/#', qos: 1, rh: 2 }]);
+    expect(tx.wantsRetained('a/b')).toBe(false);
+    tx.subscribed([{ topic: 'a/+', qos: 1, rh: 1 }]); // new: wants retained
+    expect(tx.wantsRetained('a/b')).toBe(true);
+    tx.subscribed([{ topic: 'a/+', qos: 1, rh: 1 }]); // existed: none
+    expect(tx.wantsRetained('a/b')).toBe(false);
+    tx.unsubscribe({ cmd: 'unsubscribe', messageId: 1, unsubscriptions: ['a/#', 'a/+'] });
+    tx.subscribed([{ topic: 'a/b', qos: 0, rh: 0 }]);
+    expect(tx.wantsRetained('a/b')).toBe(true);
+    expect(tx.wantsRetained('c')).toBe(true);
+  });
+
   it('DISCONNECT 0x00 is carried; 0x04 and any other reason close without DISCONNECT so the will is published', () => {
     expect(disconnectTo4({ cmd: 'disconnect' })).toEqual(Buffer.from([0xe0, 0x00]));
     expect(disconnectTo4({ cmd: 'disconnect', reasonCode: 0 })).toEqual(Buffer.from([0xe0, 0x00]));

@@ -154,6 +154,21 @@ describe('translated proxy session', () => {
     ]);
   });
 
+  it('a broker refusal reaches the device once, as its 5.0 reason code, and ends the session', async () => {
+    const { session, device, ups } = newSession(new UpstreamLevel(4));
+    device.push(connect5('dev-refused'));
+    await settle(() => (ups[0]?.writes.length ?? 0) > 0);
+    const up = ups[0] as Wire;
+    up.push(Buffer.from([0x20, 0x02, 0x00, 0x05]));
+    await tick();
+    up.destroy();
+    await tick();
+    expect(session.closed).toBe(true);
+    expect(packetsOf(device.writes, 5, 'out')).toEqual([
+      { cmd: 'connack', sessionPresent: false, reasonCode: 0x87 },
+    ]);
+  });
+
   it('maxQos 1 - a QoS 2 PUBLISH leaves as QoS 1 once; the broker’s PUBACK becomes PUBREC, the PUBREL is answered by the node', async () => {
     const { device, ups } = newSession(new UpstreamLevel(4, 1));
     device.push(connect5('dev-q2'));
