@@ -55,12 +55,14 @@ export const enforcementConfigSchema = z
          * session to 3.1.1 (for brokers that speak only 3.1.1, such as nats-server's MQTT listener), auto
          * sends 5.0 until the broker refuses it once, then translates. 3.1.1 devices are never translated.
          */
-        protocol: z.union([z.literal('auto'), z.literal(4), z.literal(5)]).default('auto'),
+        protocol: z
+          .union([z.literal('auto'), z.literal(4), z.literal(5)], { error: 'must be auto, 4 or 5' })
+          .default('auto'),
         /**
          * Highest QoS the broker takes from a translated session. 1 for a broker without QoS 2 (nats-server
          * 2.9): the node then completes the QoS 2 exchange with the device and forwards QoS 1.
          */
-        maxQos: z.union([z.literal(1), z.literal(2)]).default(2),
+        maxQos: z.union([z.literal(1), z.literal(2)], { error: 'must be 1 or 2' }).default(2),
       })
       .strict()
       .prefault({}),
