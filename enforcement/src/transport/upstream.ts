@@ -60,20 +60,19 @@ const readBuffer = Buffer.allocUnsafe(64 * 1024);
  * session sees the same stream events as before; pause/resume stop and start reading the socket.
  */
 function plainUpstream(host: string, port: number): Duplex {
-  const s: Socket = netConnect({
-    host,
-    port,
-    onread: {
-      buffer: readBuffer,
-      // true: keep reading (the session pauses the socket itself when the device cannot take more)
-      callback: (n: number, buf: Uint8Array): boolean => {
-        const chunk = Buffer.allocUnsafe(n);
-        chunk.set(buf.subarray(0, n));
-        s.emit('data', chunk);
-        return true;
-      },
-    },
-  });
+  const s = netConnect({ host, port, onread: { buffer: readBuffer, callback: onUpstreamRead } });
   s.setNoDelay(true);
   return s;
+}
+
+/**
+ * The read callback of every plain upstream. Node calls it as a method of the socket that read, so one
+ * function serves all of them and an idle connection carries no closure of its own. Returns true: keep
+ * reading (the session pauses the socket itself when the device cannot take more).
+ */
+function onUpstreamRead(this: Socket, n: number, buf: Uint8Array): boolean {
+  const chunk = Buffer.allocUnsafe(n);
+  chunk.set(buf.subarray(0, n));
+  this.emit('data', chunk);
+  return true;
 }
