@@ -1,6 +1,7 @@
 // Reading JetStream's answer to a publish.
 //
-// Nearly every answer is the same small object, `{"stream":"SENTINEL_EVENTS","seq":123}`, one per event.
+// Nearly every answer is the same small object, `{"stream":"SENTINEL_EVENTS", "seq":123}` (nats-server 2.9
+// writes that space; newer servers may not), one per event.
 // `AckReader.fastStream()` recognises exactly that shape with a byte scan (no string, no JSON.parse, the
 // stream name decoded once and reused). Anything else (errors, duplicates, a domain, other spacing) takes
 // `readAck()`, the full JSON reading. The fast scan only ever says "this is a plain acknowledgement of
@@ -33,7 +34,8 @@ export function readAck(data: Uint8Array, statusCode?: number): AckAnswer {
 }
 
 const OPEN = Buffer.from('{"stream":"', 'latin1');
-const MID = Buffer.from('","seq":', 'latin1');
+const COMMA = Buffer.from('",', 'latin1');
+const SEQ = Buffer.from('"seq":', 'latin1');
 const MAX_NAME = 255;
 const MAX_DIGITS = 20;
 
@@ -54,20 +56,24 @@ export class AckReader {
   private lastStream = '';
 
   /**
-   * The stream of a plain acknowledgement, exactly `{"stream":"<name>","seq":<digits>}` with a name of
-   * letters, digits, `_` and `-` and a JSON integer; undefined for anything else (read it with readAck()).
+   * The stream of a plain acknowledgement, exactly `{"stream":"<name>","seq":<digits>}` (or with one space
+   * before `"seq"`) with a name of letters, digits, `_` and `-` and a JSON integer; undefined for anything
+   * else (read that with readAck()).
    */
   fastStream(data: Uint8Array): string | undefined {
     const n = data.length;
-    if (n < OPEN.length + MID.length + 3 || data[n - 1] !== 125 /* } */) return undefined;
+    if (n < OPEN.length + COMMA.length + SEQ.length + 3 || data[n - 1] !== 125 /* } */) return undefined;
     if (!startsWithAt(data, 0, OPEN)) return undefined;
     let i = OPEN.length;
     const nameStart = i;
     while (i < n && nameByte(data[i] as number)) i++;
     const nameEnd = i;
     if (nameEnd === nameStart || nameEnd - nameStart > MAX_NAME) return undefined;
-    if (!startsWithAt(data, i, MID)) return undefined;
-    i += MID.length;
+    if (!startsWithAt(data, i, COMMA)) return undefined;
+    i += COMMA.length;
+    if (data[i] === 32) i++; // one space, as nats-server 2.9 writes it
+    if (!startsWithAt(data, i, SEQ)) return undefined;
+    i += SEQ.length;
     const digitsStart = i;
     while (i < n - 1) {
       const b = data[i] as number;

@@ -48,6 +48,24 @@ const HDR_END = Buffer.from('\r\n\r\n', 'latin1');
 const HDR_FIXED = 27;
 const MAX_SUBJECTS = 256;
 
+/**
+ * Buffer's own per-encoding writers, the ones buf.write(s, offset, encoding) dispatches to (Node has them on
+ * Buffer.prototype since its first releases; calling them skips the encoding lookup per field).
+ */
+interface EncodingWriters {
+  utf8Write(s: string, offset: number): number;
+  latin1Write(s: string, offset: number): number;
+}
+const proto = Buffer.prototype as unknown as Partial<EncodingWriters>;
+const writeUtf8: (buf: Buffer, s: string, at: number) => number =
+  typeof proto.utf8Write === 'function'
+    ? (buf, s, at) => (buf as unknown as EncodingWriters).utf8Write(s, at)
+    : (buf, s, at) => buf.write(s, at, 'utf8');
+const writeLatin1: (buf: Buffer, s: string, at: number) => number =
+  typeof proto.latin1Write === 'function'
+    ? (buf, s, at) => (buf as unknown as EncodingWriters).latin1Write(s, at)
+    : (buf, s, at) => buf.write(s, at, 'latin1');
+
 /** The nats.js internals the fast path needs, or undefined when their shape is not the expected one. */
 export function natsInternalsUsable(nc: NatsConnection): ProtocolInternals | undefined {
   const p = (nc as unknown as { protocol?: Record<string, unknown> }).protocol;
@@ -189,10 +207,10 @@ export class HpubWriter {
     p = writeUint(buf, p, tlen);
     HDR_START.copy(buf, p);
     p += HDR_START.length;
-    p += buf.write(id, p, 'latin1');
+    p += writeLatin1(buf, id, p);
     HDR_END.copy(buf, p);
     p += HDR_END.length;
-    const n = buf.write(data, p, 'utf8');
+    const n = writeUtf8(buf, data, p);
     if (n !== tlen - hlen) return -1;
     p += n;
     buf[p++] = 13;

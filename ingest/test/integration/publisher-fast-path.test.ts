@@ -2,7 +2,17 @@
 // nats-server: the internals are there on a real connection (else this fails loudly), what lands in the
 // stream is each record's exact JSON with its id as Nats-Msg-Id, and JetStream's dedupe sees those ids.
 import { afterEach, describe, expect, it } from 'vitest';
-import { EventPublisher, HpubWriter, STREAMS, SUBJECTS, natsInternalsUsable } from '@sentinel/ingest';
+import { headers as natsHeaders } from '@nats-io/nats-core';
+import {
+  AckReader,
+  EventPublisher,
+  HpubWriter,
+  STREAMS,
+  SUBJECTS,
+  eventSubject,
+  natsInternalsUsable,
+  readAck,
+} from '@sentinel/ingest';
 import type { DecisionEventV1 } from '@sentinel/ingest';
 import { publisherConfig, readStream, sampleEvent, startKit } from './kit.ts';
 import type { NatsKit } from './kit.ts';
@@ -30,6 +40,18 @@ describe('publisher fast path against a real nats-server', () => {
     const k = await kit();
     expect(natsInternalsUsable(k.nc)).toBeDefined();
     expect(new HpubWriter(k.nc, '_INBOX.X.').fast).toBe(true);
+  });
+
+  it("the byte scan recognises this nats-server's plain acknowledgement; its duplicate answer goes to the full reading", async () => {
+    const k = await kit();
+    const h = natsHeaders();
+    h.set('Nats-Msg-Id', 'ack-shape-1');
+    const first = await k.nc.request(eventSubject('auth'), '{}', { headers: h, timeout: 5000 });
+    const again = await k.nc.request(eventSubject('auth'), '{}', { headers: h, timeout: 5000 });
+    const reader = new AckReader();
+    expect(reader.fastStream(first.data), first.string()).toBe(STREAMS.events);
+    expect(reader.fastStream(again.data), again.string()).toBeUndefined();
+    expect(readAck(again.data)).toEqual({ ok: true, stream: STREAMS.events, duplicate: true });
   });
 
   it('stores every record as its exact JSON with its id as Nats-Msg-Id, and JetStream dedupes by it', async () => {

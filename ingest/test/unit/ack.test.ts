@@ -26,7 +26,8 @@ const NAMES = ['SENTINEL_EVENTS', 'SENTINEL_INCIDENTS', 'S', 'a-b_c-9', 'X'.repe
 function plainAck(rnd: () => number): string {
   const name = NAMES[Math.floor(rnd() * NAMES.length)] as string;
   const seq = rnd() < 0.1 ? 0 : Math.floor(rnd() * 2 ** 53);
-  return `{"stream":"${name}","seq":${seq}}`;
+  // nats-server 2.9 writes a space before "seq"; newer servers may not
+  return `{"stream":"${name}",${rnd() < 0.5 ? ' ' : ''}"seq":${seq}}`;
 }
 
 const HOSTILE = [
@@ -50,6 +51,11 @@ const HOSTILE = [
   '{"stream":"S T","seq":1}',
   '{"stream":"é","seq":1}',
   '{"stream" :"S","seq":1}',
+  '{"stream":"S",  "seq":1}',
+  '{"stream":"S",\t"seq":1}',
+  '{"stream":"S" ,"seq":1}',
+  '{"stream":"S", "seq": 1}',
+  '{"stream":"S", "seq":1,"duplicate": true}',
   '{"stream":"S","domain":"hub","seq":1}',
   '{"error":{"code":503,"err_code":10077,"description":"no stream"}}',
   '{"stream":"S","seq":1,"error":{"code":400}}',
@@ -79,7 +85,7 @@ describe('JetStream publish acknowledgements', () => {
     for (const text of HOSTILE) expect(agrees(reader, bytes(text)), text).toBe(true);
     // the shapes it must leave to the full reading
     for (const text of HOSTILE) {
-      if (text.endsWith(',"duplicate":true}') || text.includes('error')) {
+      if (text.includes('"duplicate"') || text.includes('error')) {
         expect(reader.fastStream(bytes(text)), text).toBeUndefined();
       }
     }
@@ -128,12 +134,12 @@ describe('JetStream publish acknowledgements', () => {
     const reader = new AckReader();
     const order = ['A', 'B', 'A', 'SENTINEL_EVENTS', 'SENTINEL_EVENTZ', 'SENTINEL_EVENTS', 'A'];
     for (const [i, name] of order.entries()) {
-      expect(reader.fastStream(bytes(`{"stream":"${name}","seq":${i}}`))).toBe(name);
+      expect(reader.fastStream(bytes(`{"stream":"${name}", "seq":${i}}`))).toBe(name);
     }
   });
 
   it('the full reading names what failed: duplicates, errors, no responders, and non-JSON', () => {
-    expect(readAck(bytes('{"stream":"S","seq":4,"duplicate":true}'))).toEqual({
+    expect(readAck(bytes('{"stream":"S", "seq":4,"duplicate": true}'))).toEqual({
       ok: true,
       stream: 'S',
       duplicate: true,
