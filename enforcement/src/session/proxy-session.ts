@@ -594,11 +594,17 @@ export class ProxySession implements LiveSession {
 
   /** The broker's PUBACK; for a QoS 2 PUBLISH the node sent as QoS 1, the device gets its PUBREC. */
   private onUpstreamPuback(frame: Frame): void {
-    const p = this.upstreamPacket<AckPacket>(frame);
-    if (!p) return;
-    if (!(this.tx as Translator).qos2Held.delete(p.messageId)) return this.forwardDevice(frame);
-    (this.localQos2In ??= new Set()).add(p.messageId);
-    this.toDevice(encodeAck(5, p.messageId));
+    // A well-formed 3.1.1 PUBACK (4 bytes, flags 0, id non-zero) is read in place: one per QoS 1 message.
+    let id = 0;
+    if (frame.length === 4 && frame.flags === 0) id = frame.src.readUInt16BE(frame.start + 2);
+    if (id === 0) {
+      const p = this.upstreamPacket<AckPacket>(frame);
+      if (!p) return;
+      id = p.messageId;
+    }
+    if (!(this.tx as Translator).qos2Held.delete(id)) return this.forwardDevice(frame);
+    (this.localQos2In ??= new Set()).add(id);
+    this.toDevice(encodeAck(5, id));
   }
 
   private upstreamPacket<T extends Packet>(frame: Frame): T | undefined {
