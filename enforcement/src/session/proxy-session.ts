@@ -619,9 +619,10 @@ export class ProxySession implements LiveSession {
     // refusing the level: four bytes, where a 5.0 CONNACK has at least five (its properties length). Tell
     // the device in its own version, 0x84 Unsupported Protocol Version, instead of dropping it.
     if (this.version === 5 && !this.upAccepted && frame.length === 4 && !this.tx) {
-      // `upstream.protocol: auto`: a refused level (0x01) means the broker speaks 3.1.1 — retry as that.
+      // `upstream.protocol: auto`: a 3.1.1 CONNACK to a 5.0 CONNECT (normally 0x01, the level refused) means
+      // the broker speaks 3.1.1 — retry as that; whatever it says then reaches the device in 5.0 terms.
       const retry = this.retryConnect;
-      if (retry && frame.raw[3] === 0x01) return this.retryAs311(retry);
+      if (retry) return this.retryAs311(retry);
       this.host.pipeline.emit(this, {
         reason: 'connect.upstream_unavailable',
         mqtt: { packetType: 'connect' },
