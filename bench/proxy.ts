@@ -373,12 +373,13 @@ function startRelay(brokerPort: number): Promise<Relay> {
 /** The C++ relay (bench/_native-relay.cpp), built into `dir`; undefined (and said why) without g++. */
 async function startNativeRelay(brokerPort: number, dir: string): Promise<Relay | undefined> {
   const bin = `${dir}/native-relay`;
-  const gxx = spawnSync('g++', ['-O2', '-std=c++17', '-o', bin, 'bench/_native-relay.cpp'], {
+  const cxx = process.env.CXX ?? 'g++';
+  const gxx = spawnSync(cxx, ['-O2', '-std=c++17', '-o', bin, 'bench/_native-relay.cpp'], {
     encoding: 'utf8',
   });
   if (gxx.error || gxx.status !== 0) {
     log(
-      `native relay skipped: g++ could not build bench/_native-relay.cpp (${gxx.error?.message ?? gxx.stderr.trim().slice(0, 500)}); publish_ratio_native_relay_vs_direct is not measured`,
+      `native relay skipped: ${cxx} could not build bench/_native-relay.cpp (${gxx.error?.message ?? gxx.stderr.trim().slice(0, 500)}); publish_ratio_native_relay_vs_direct is not measured`,
     );
     return undefined;
   }
