@@ -1,13 +1,21 @@
 // npm run bench -- ingest
-// Publishes the same decision events three ways against one local, file-backed nats-server:
-//   1. through EventPublisher into JetStream (acked, deduplicated)  -> publish_events_per_s
-//   2. with plain core NATS publish (no JetStream, no acks)          -> core_nats_events_per_s
-//   3. reads them back with the DurableConsumer (validation + ack)  -> consume_events_per_s
-// and reports publish_ratio_vs_core_nats = (1) / (2), measured in the same run.
+// Publishes decision events against one local, file-backed nats-server, in one Node process per phase:
+//   1. through EventPublisher into JetStream (acked, deduplicated)      -> publish_events_per_s
+//   2. the floor: the same kind of events as ready HPUB frames written   -> publish_floor_events_per_s
+//      straight to a socket (Nats-Msg-Id, 4,096 in flight, every JetStream ack read and checked), the
+//      least client work a JetStream publish with dedupe can take
+//   3. with plain core NATS publish (no JetStream, no acks)              -> core_nats_events_per_s
+//   4. reads them back with the DurableConsumer (validation + ack)      -> consume_events_per_s
+// and reports publish_ratio_vs_core_nats = (1) / (3) and publish_ratio_vs_floor = (1) / (2), measured in
+// the same run, with the CPU time per event of the publishing process and of nats-server in (1) and (2).
+import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import type { Socket } from 'node:net';
 import {
   connectNats,
   DurableConsumer,
   ensureStreams,
+  eventSubject,
   EventPublisher,
   makeEvent,
   natsConfigSchema,
@@ -22,6 +30,10 @@ import { metric, progress } from './_report.ts';
 
 const SUITE = 'ingest';
 const N = Number(process.env.SENTINEL_BENCH_EVENTS ?? 300_000);
+const WARM = 20_000;
+const WINDOW = publisherConfigSchema.parse({}).maxInFlight;
+/** Linux reports process CPU time in clock ticks of 10 ms. */
+const TICK_MS = 10;
 
 function events(n: number): DecisionEventV1[] {
   const out: DecisionEventV1[] = [];
@@ -48,9 +60,156 @@ function events(n: number): DecisionEventV1[] {
   return out;
 }
 
+/** CPU time (user + system, all threads) of another process so far, in ms. */
+function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * TICK_MS;
+}
+
+interface Measured {
+  rate: number;
+  seconds: number;
+  clientUs: number;
+  serverUs: number;
+}
+
+/** Time `run`, with this process's and nats-server's CPU per event. */
+async function measure(n: number, serverPid: number, run: () => Promise<void>): Promise<Measured> {
+  const cpu0 = process.cpuUsage();
+  const srv0 = processCpuMs(serverPid);
+  const t0 = performance.now();
+  await run();
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    rate: n / seconds,
+    seconds,
+    clientUs: (cpu.user + cpu.system) / n,
+    serverUs: ((processCpuMs(serverPid) - srv0) * 1000) / n,
+  };
+}
+
+function describe(m: Measured): string {
+  return (
+    `${Math.round(m.rate)} events/s (${m.seconds.toFixed(2)} s); CPU per event: ` +
+    `publisher ${m.clientUs.toFixed(2)} µs, nats-server ${m.serverUs.toFixed(2)} µs`
+  );
+}
+
+/** Every event as a complete HPUB frame, back to back in one buffer; `ends[i]` is where frame i ends. */
+function encodeFrames(batch: DecisionEventV1[], inbox: string): { bytes: Buffer; ends: number[] } {
+  const parts: Buffer[] = [];
+  const ends: number[] = [];
+  let at = 0;
+  for (let i = 0; i < batch.length; i++) {
+    const ev = batch[i] as DecisionEventV1;
+    const data = Buffer.from(JSON.stringify(ev));
+    const hdr = Buffer.from(`NATS/1.0\r\nNats-Msg-Id: ${ev.id}\r\n\r\n`);
+    const proto = Buffer.from(
+      `HPUB ${eventSubject(ev.kind)} ${inbox}.${i} ${hdr.length} ${hdr.length + data.length}\r\n`,
+    );
+    parts.push(proto, hdr, data, Buffer.from('\r\n'));
+    at += proto.length + hdr.length + data.length + 2;
+    ends.push(at);
+  }
+  return { bytes: Buffer.concat(parts, at), ends };
+}
+
+/**
+ * The floor: pre-encoded frames written straight to a socket, at most WINDOW unacknowledged, each
+ * JetStream ack read (a plain `{"stream":…}` answer, else the run fails). No JSON.stringify, no
+ * encoding, no bookkeeping per event: what nats-server alone needs for a deduplicated publish.
+ */
+class FloorClient {
+  private readonly sock: Socket;
+  private acked = 0;
+  private sent = 0;
+  private tail = '';
+  private ready?: () => void;
+  private finished?: () => void;
+  private failed?: (err: Error) => void;
+  private frames: { bytes: Buffer; ends: number[] } = { bytes: Buffer.alloc(0), ends: [] };
+
+  constructor(
+    port: number,
+    private readonly inbox: string,
+  ) {
+    this.sock = connect(port, '127.0.0.1');
+    this.sock.setNoDelay(true);
+    this.sock.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.sock.on('error', (err) => this.failed?.(err));
+  }
+
+  async start(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.ready = resolve;
+      this.failed = reject;
+      this.sock.write(
+        'CONNECT {"verbose":false,"pedantic":false,"headers":true,"no_responders":true,"protocol":1}\r\n' +
+          `SUB ${this.inbox}.* 1\r\nPING\r\n`,
+      );
+    });
+  }
+
+  run(frames: { bytes: Buffer; ends: number[] }): Promise<void> {
+    this.frames = frames;
+    return new Promise<void>((resolve, reject) => {
+      this.finished = resolve;
+      this.failed = reject;
+      this.pump();
+    });
+  }
+
+  close(): void {
+    this.sock.destroy();
+  }
+
+  private pump(): void {
+    const { bytes, ends } = this.frames;
+    const upTo = Math.min(ends.length, this.acked + WINDOW);
+    if (upTo <= this.sent) return;
+    const from = this.sent === 0 ? 0 : (ends[this.sent - 1] as number);
+    this.sock.write(bytes.subarray(from, ends[upTo - 1] as number));
+    this.sent = upTo;
+  }
+
+  private onData(chunk: Buffer): void {
+    const s = this.tail + chunk.toString('latin1');
+    let i = 0;
+    for (;;) {
+      const nl = s.indexOf('\r\n', i);
+      if (nl < 0) break;
+      if (s.startsWith('MSG ', i)) {
+        const len = Number(s.slice(s.lastIndexOf(' ', nl) + 1, nl));
+        if (nl + 2 + len + 2 > s.length) break;
+        const body = s.slice(nl + 2, nl + 2 + len);
+        if (!body.startsWith('{"stream"') || body.includes('error') || body.includes('duplicate')) {
+          this.failed?.(new Error(`floor: unexpected JetStream answer ${body}`));
+          return;
+        }
+        this.acked += 1;
+        i = nl + 2 + len + 2;
+        continue;
+      }
+      const line = s.slice(i, nl);
+      i = nl + 2;
+      if (line === 'PING') this.sock.write('PONG\r\n');
+      else if (line === 'PONG') this.ready?.();
+      else if (line.startsWith('-ERR')) this.failed?.(new Error(`floor: ${line}`));
+    }
+    this.tail = s.slice(i);
+    if (this.finished === undefined) return;
+    if (this.acked >= this.frames.ends.length) this.finished();
+    else this.pump();
+  }
+}
+
 async function main(): Promise<void> {
   const t = tempDir('sentinel-bench-ingest-');
   const server = await startNats({ dir: `${t.dir}/nats`, mqttPort: 0 });
+  const serverPid = server.child.pid;
+  if (serverPid === undefined) throw new Error('nats-server has no pid');
   try {
     const nc = await connectNats(natsConfigSchema.parse({ servers: [server.url] }));
     await ensureStreams(nc, streamsConfigSchema.parse({}));
@@ -63,7 +222,7 @@ async function main(): Promise<void> {
       dataDir: t.dir,
       config: publisherConfigSchema.parse({}),
     });
-    for (const ev of events(20_000)) warm.publish(ev);
+    for (const ev of events(WARM)) warm.publish(ev);
     await warm.flush(60_000);
     await warm.close();
 
@@ -75,36 +234,44 @@ async function main(): Promise<void> {
       dataDir: t.dir,
       config: publisherConfigSchema.parse({}),
     });
-    let started = performance.now();
-    for (let i = 0; i < batch.length; i++) {
-      publisher.publish(batch[i] as DecisionEventV1);
-      // let acks in: a real node interleaves publishing with socket I/O the same way
-      if ((i & 4095) === 4095) await new Promise((r) => setImmediate(r));
-    }
-    const flushed = await publisher.flush(120_000);
-    const jsSeconds = (performance.now() - started) / 1000;
+    let flushed = false;
+    const js = await measure(N, serverPid, async () => {
+      for (let i = 0; i < batch.length; i++) {
+        publisher.publish(batch[i] as DecisionEventV1);
+        // let acks in: a real node interleaves publishing with socket I/O the same way
+        if ((i & 4095) === 4095) await new Promise((r) => setImmediate(r));
+      }
+      flushed = await publisher.flush(120_000);
+    });
     const stats = publisher.getStats();
     await publisher.close();
-    if (!flushed || stats.spooled > 0)
-      progress(SUITE, `warning: ${stats.spooled} events were spooled during the run`);
-    const jsRate = N / jsSeconds;
-    progress(SUITE, `  ${Math.round(jsRate)} events/s (${jsSeconds.toFixed(2)} s)`);
+    if (!flushed || stats.spooled > 0 || stats.published !== N)
+      progress(SUITE, `warning: ${stats.published} acknowledged, ${stats.spooled} spooled during the run`);
+    progress(SUITE, `  ${describe(js)}`);
 
-    progress(SUITE, 'phase 2: plain core NATS publish (no JetStream)');
+    progress(SUITE, 'phase 2: the floor — ready HPUB frames straight to a socket, acks counted');
+    const floorInbox = '_FLOOR.bench';
+    const floorFrames = encodeFrames(events(N), floorInbox);
+    const floorClient = new FloorClient(server.port, floorInbox);
+    await floorClient.start();
+    const floor = await measure(N, serverPid, () => floorClient.run(floorFrames));
+    floorClient.close();
+    progress(SUITE, `  ${describe(floor)}`);
+
+    progress(SUITE, 'phase 3: plain core NATS publish (no JetStream)');
     const coreSubject = 'bench.core.events';
-    started = performance.now();
-    for (let i = 0; i < batch.length; i++) {
-      const ev = batch[i] as DecisionEventV1;
-      nc.publish(coreSubject, JSON.stringify(ev));
-      if ((i & 4095) === 4095) await new Promise((r) => setImmediate(r));
-    }
-    await nc.flush();
-    const coreSeconds = (performance.now() - started) / 1000;
-    const coreRate = N / coreSeconds;
-    progress(SUITE, `  ${Math.round(coreRate)} events/s (${coreSeconds.toFixed(2)} s)`);
+    const core = await measure(N, serverPid, async () => {
+      for (let i = 0; i < batch.length; i++) {
+        const ev = batch[i] as DecisionEventV1;
+        nc.publish(coreSubject, JSON.stringify(ev));
+        if ((i & 4095) === 4095) await new Promise((r) => setImmediate(r));
+      }
+      await nc.flush();
+    });
+    progress(SUITE, `  ${Math.round(core.rate)} events/s (${core.seconds.toFixed(2)} s)`);
 
-    progress(SUITE, 'phase 3: DurableConsumer reading SENTINEL_EVENTS (validate + ack)');
-    const expected = N + 20_000;
+    progress(SUITE, 'phase 4: DurableConsumer reading SENTINEL_EVENTS (validate + ack)');
+    const expected = 2 * N + WARM;
     let seen = 0;
     const consumer = new DurableConsumer({
       nc,
@@ -118,15 +285,21 @@ async function main(): Promise<void> {
       },
     });
     await consumer.ensure();
-    started = performance.now();
+    const started = performance.now();
     await consumer.run();
     const consumeSeconds = (performance.now() - started) / 1000;
     const consumeRate = seen / consumeSeconds;
     progress(SUITE, `  ${Math.round(consumeRate)} events/s (${consumeSeconds.toFixed(2)} s, ${seen} events)`);
 
-    metric(SUITE, 'publish_events_per_s', jsRate, 'events/s');
-    metric(SUITE, 'core_nats_events_per_s', coreRate, 'events/s');
-    metric(SUITE, 'publish_ratio_vs_core_nats', jsRate / coreRate, 'ratio');
+    metric(SUITE, 'publish_events_per_s', js.rate, 'events/s');
+    metric(SUITE, 'publish_cpu_us_per_event', js.clientUs, 'µs');
+    metric(SUITE, 'publish_server_cpu_us_per_event', js.serverUs, 'µs');
+    metric(SUITE, 'publish_floor_events_per_s', floor.rate, 'events/s');
+    metric(SUITE, 'publish_floor_cpu_us_per_event', floor.clientUs, 'µs');
+    metric(SUITE, 'publish_floor_server_cpu_us_per_event', floor.serverUs, 'µs');
+    metric(SUITE, 'publish_ratio_vs_floor', js.rate / floor.rate, 'ratio');
+    metric(SUITE, 'core_nats_events_per_s', core.rate, 'events/s');
+    metric(SUITE, 'publish_ratio_vs_core_nats', js.rate / core.rate, 'ratio');
     metric(SUITE, 'consume_events_per_s', consumeRate, 'events/s');
     await nc.close();
   } finally {
