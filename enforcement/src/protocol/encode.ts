@@ -215,7 +215,7 @@ export function encodeUnsubscribe(version: MqttVersion, messageId: number, filte
   return packet(0xa2, Buffer.concat(parts));
 }
 
-/** PUBACK, PUBREC, PUBREL or PUBCOMP with no reason code: valid in 3.1.1 and 5.0 [MQTT-3.4.2.1]. */
+/** PUBACK, PUBREC, PUBREL or PUBCOMP with no reason code: valid in 3.1.1 and 5.0 (section 3.4.2.1). */
 export function encodeAck(type: 4 | 5 | 6 | 7, messageId: number): Buffer {
   return Buffer.from([(type << 4) | (type === 6 ? 0x02 : 0), 0x02, messageId >> 8, messageId & 0xff]);
 }

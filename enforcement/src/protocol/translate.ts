@@ -21,7 +21,7 @@ import type {
 } from './packets.ts';
 import type { Properties } from './properties.ts';
 
-/** Session Expiry Interval meaning "never expires" [MQTT-3.1.2.11.2]. */
+/** Session Expiry Interval meaning "never expires" (section 3.1.2.11.2). */
 export const NEVER_EXPIRES = 0xffff_ffff;
 
 /** 5.0 reason for each 3.1.1 CONNACK return code (3.1.1 table 3.1 → 5.0 section 3.2.2.2). */
@@ -35,17 +35,17 @@ const CONNACK_4_TO_5: readonly number[] = [
 ];
 
 export function connackReasonTo5(returnCode: number): number {
-  // Return codes 6-255 are reserved in 3.1.1 [MQTT-3.2.2.3]: an unspecified error for the device.
+  // Return codes 6-255 are reserved in 3.1.1 (section 3.2.2.3): an unspecified error for the device.
   return CONNACK_4_TO_5[returnCode] ?? 0x80;
 }
 
 /** What the node tells the device in its CONNACK for a translated session. */
 export interface Advertised {
-  /** Topic aliases the node resolves itself (3.1.1 has none) [MQTT-3.2.2.3.8]. */
+  /** Topic aliases the node resolves itself (3.1.1 has none) (section 3.2.2.3.8). */
   topicAliasMaximum: number;
-  /** The node's own packet size limit, enforced while framing [MQTT-3.2.2.3.6]. */
+  /** The node's own packet size limit, enforced while framing (section 3.2.2.3.6). */
   maximumPacketSize: number;
-  /** Sent when the node's interval differs from the device's [MQTT-3.2.2.3.2]. */
+  /** Sent when the node's interval differs from the device's (section 3.2.2.3.2). */
   sessionExpiryInterval?: number;
   /** Sent when the device connected with an empty client id [MQTT-3.2.2-16]. */
   assignedClientIdentifier?: string;
@@ -67,7 +67,7 @@ export function connectRefusal(p: ConnectPacket): { code: number; detail: string
  * Clean Session, so the broker discards an existing session exactly when 5.0 says to [MQTT-3.1.2-4]
  * [MQTT-3.1.2-5]. What 3.1.1 then does at the end of the connection is fixed: a clean session ends with
  * it (interval 0), a kept one lasts until the broker drops it (never expires). The server may grant an
- * interval other than the one asked for, and says so in CONNACK [MQTT-3.2.2.3.2].
+ * interval other than the one asked for, and says so in CONNACK (section 3.2.2.3.2).
  */
 export function grantedSessionExpiry(p: ConnectPacket): number {
   return p.clean ? 0 : NEVER_EXPIRES;
@@ -125,7 +125,7 @@ export function publishTo4(p: PublishPacket, topic: string, qos: QoS = p.qos): B
   return encodePublish(4, p, topic, qos);
 }
 
-/** PUBLISH 3.1.1 → 5.0: an empty property block [MQTT-3.3.2.3]. */
+/** PUBLISH 3.1.1 → 5.0: an empty property block (section 3.3.2.3). */
 export function publishTo5(p: PublishPacket): Buffer {
   return encodePublish(5, p, p.topic);
 }

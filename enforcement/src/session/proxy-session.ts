@@ -354,7 +354,7 @@ export class ProxySession implements LiveSession {
   }
 
   private onSubscribe(p: SubscribePacket, frame: Frame): void {
-    // The node's CONNACK said Subscription Identifiers Available = 0 [MQTT-3.2.2.3.12]: DISCONNECT 0xA1
+    // The node's CONNACK said Subscription Identifiers Available = 0 (section 3.2.2.3.12): DISCONNECT 0xA1
     if (this.tx && p.properties?.subscriptionIdentifier !== undefined)
       return this.violation({
         reason: 'protocol.bad_property',
@@ -418,7 +418,7 @@ export class ProxySession implements LiveSession {
 
   /**
    * A QoS 2 PUBLISH the node already holds: one forwarded as QoS 1 and not yet acknowledged by the
-   * broker is not sent twice; one the node has answered with PUBREC gets PUBREC again [MQTT-4.3.3-9].
+   * broker is not sent twice; one the node has answered with PUBREC gets PUBREC again (section 4.3.3).
    */
   private heldQos2(id: number): boolean {
     if ((this.tx as Translator).qos2Held.has(id)) return true;
@@ -445,7 +445,7 @@ export class ProxySession implements LiveSession {
       case 'puback':
         return this.toUpstream(encodeAck(4, p.messageId));
       case 'pubrec':
-        // A 5.0 PUBREC with a failure code ends the exchange [MQTT-4.3.3-4]; the 3.1.1 broker still sends
+        // A 5.0 PUBREC with a failure code ends the exchange (section 4.3.3); the 3.1.1 broker still sends
         // PUBREL, which the node answers itself.
         if ((p.reasonCode ?? 0) >= 0x80) (this.localQos2Out ??= new Set()).add(p.messageId);
         return this.toUpstream(encodeAck(5, p.messageId));
@@ -584,7 +584,7 @@ export class ProxySession implements LiveSession {
       case 5:
       case 7:
       case 13:
-        // PUBREC, PUBCOMP and PINGRESP of 3.1.1 are valid 5.0 packets as they are [MQTT-3.5.2.1]
+        // PUBREC, PUBCOMP and PINGRESP of 3.1.1 are valid 5.0 packets as they are (section 3.5.2.1)
         if (this.upstreamPacket(frame)) this.forwardDevice(frame);
         return;
       default:
