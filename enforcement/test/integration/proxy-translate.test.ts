@@ -375,6 +375,21 @@ describe('MQTT 5 devices through the node to nats-server (3.1.1 upstream, transl
     expect(eventsOf(tn.events, 'penalty.banned').some((e) => e.subject.clientId === 'tx-banned')).toBe(true);
   });
 
+  it('PINGREQ reaches the broker and its PINGRESP the device; an AUTH packet is a protocol error (DISCONNECT 0x82)', async () => {
+    const { client: dev } = await connect5(url, { clientId: 'tx-ping' });
+    const pong = new Promise<void>((r) =>
+      dev.on('packetreceive', (p: Packet) => p.cmd === 'pingresp' && r()),
+    );
+    dev.stream.write(Buffer.from([0xc0, 0x00]));
+    await pong;
+    const reason = disconnectOf(dev);
+    dev.stream.write(mqttPacket.generate({ cmd: 'auth', reasonCode: 0x18 }, { protocolVersion: 5 }));
+    expect(await reason).toBe(0x82);
+    await until('protocol event', () =>
+      eventsOf(tn.events, 'protocol.invalid_packet_type').find((e) => e.subject.clientId === 'tx-ping'),
+    );
+  });
+
   it('enhanced authentication cannot be carried to 3.1.1: CONNACK 0x8C', async () => {
     const code = await connackOf(url, {
       clientId: 'tx-enh',
