@@ -132,6 +132,8 @@ export class ProxySession implements LiveSession {
   private pending: Frame[] | undefined;
   private upAccepted = false;
   private upPaused = false;
+  /** Upstream not read because the device's Receive Maximum is used up (translated sessions). */
+  private quotaPaused = false;
   private devicePaused = false;
   /** 5.0 topic aliases, device → broker and broker → device. */
   private aliasIn: Map<number, string> | undefined;
@@ -443,16 +445,20 @@ export class ProxySession implements LiveSession {
       return this.qos2WithoutBroker(p.cmd, p.messageId);
     switch (p.cmd) {
       case 'puback':
-        return this.toUpstream(encodeAck(4, p.messageId));
+        this.toUpstream(encodeAck(4, p.messageId));
+        return this.deliveryDone(tx, p.messageId);
       case 'pubrec':
+        this.toUpstream(encodeAck(5, p.messageId));
         // A 5.0 PUBREC with a failure code ends the exchange (section 4.3.3); the 3.1.1 broker still sends
         // PUBREL, which the node answers itself.
-        if ((p.reasonCode ?? 0) >= 0x80) (this.localQos2Out ??= new Set()).add(p.messageId);
-        return this.toUpstream(encodeAck(5, p.messageId));
+        if ((p.reasonCode ?? 0) < 0x80) return;
+        (this.localQos2Out ??= new Set()).add(p.messageId);
+        return this.deliveryDone(tx, p.messageId);
       case 'pubrel':
         return this.toUpstream(encodeAck(6, p.messageId));
       case 'pubcomp':
-        return this.toUpstream(encodeAck(7, p.messageId));
+        this.toUpstream(encodeAck(7, p.messageId));
+        return this.deliveryDone(tx, p.messageId);
       case 'unsubscribe':
         return this.toUpstream(tx.unsubscribe(p));
       case 'pingreq':
@@ -678,9 +684,40 @@ export class ProxySession implements LiveSession {
     if (!p.retain || tx.wantsRetained(topic)) {
       const out = publishTo5(p);
       // A packet above the device's Maximum Packet Size is discarded as if sent [MQTT-3.1.2-24] [MQTT-3.1.2-25]
-      if (out.length <= tx.deviceMaxPacket) return this.toDevice(out);
+      if (out.length <= tx.deviceMaxPacket) return this.sendDelivery(tx, p, out);
     }
     this.dropDelivery(p);
+  }
+
+  /**
+   * A 3.1.1 broker does not know the device's Receive Maximum: the node keeps to it [MQTT-3.3.4-9]. A QoS 1
+   * or 2 delivery beyond it waits, and the broker is not read until the device acknowledges one.
+   */
+  private sendDelivery(tx: Translator, p: PublishPacket, out: Buffer): void {
+    const id = p.messageId;
+    if (id === undefined || tx.inflight.has(id)) return this.toDevice(out);
+    if (tx.waiting.length === 0 && tx.inflight.size < tx.receiveMaximum) {
+      tx.inflight.add(id);
+      return this.toDevice(out);
+    }
+    tx.waiting.push({ id, out });
+    if (!this.quotaPaused) {
+      this.quotaPaused = true;
+      this.up?.pause();
+    }
+  }
+
+  /** The device acknowledged delivery `id` (PUBACK, PUBCOMP, or PUBREC with a failure): a place is free. */
+  private deliveryDone(tx: Translator, id: number): void {
+    if (!tx.inflight.delete(id)) return;
+    while (tx.waiting.length > 0 && tx.inflight.size < tx.receiveMaximum) {
+      const next = tx.waiting.shift() as { id: number; out: Buffer };
+      tx.inflight.add(next.id);
+      this.toDevice(next.out);
+    }
+    if (tx.waiting.length > 0 || !this.quotaPaused) return;
+    this.quotaPaused = false;
+    if (!this.upPaused) this.up?.resume();
   }
 
   /** A delivery not sent: acknowledged upstream so the broker does not redeliver it forever. */
@@ -787,7 +824,7 @@ export class ProxySession implements LiveSession {
   onDeviceDrain(): void {
     if (this.upPaused && this.up) {
       this.upPaused = false;
-      this.up.resume();
+      if (!this.quotaPaused) this.up.resume();
     }
   }
 

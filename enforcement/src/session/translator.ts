@@ -52,6 +52,14 @@ export class Translator {
   readonly qos2Held = new Set<number>();
   /** UNSUBSCRIBE packet id → number of filters, for the 5.0 UNSUBACK's reason codes. */
   private readonly unsubs = new Map<number, number>();
+  /** The device's Receive Maximum: QoS 1 and 2 deliveries it may have unacknowledged [MQTT-3.3.4-9]. */
+  readonly receiveMaximum: number;
+  /** Packet ids of QoS 1 and 2 deliveries sent to the device and not acknowledged yet. */
+  readonly inflight = new Set<number>();
+  /** Deliveries waiting for a place in that window (the broker is not read meanwhile, so at most what
+   *  one read chunk held). */
+  readonly waiting: { id: number; out: Buffer }[] = [];
+
   /** Filters subscribed on this connection → whether their subscribe wanted no retained messages. */
   private readonly filters = new Map<string, boolean>();
 
@@ -62,6 +70,7 @@ export class Translator {
     assignId: () => string,
   ) {
     this.deviceMaxPacket = (connect.properties?.maximumPacketSize as number | undefined) ?? Infinity;
+    this.receiveMaximum = (connect.properties?.receiveMaximum as number | undefined) ?? 65_535;
     this.clientId = connect.clientId === '' ? assignId() : connect.clientId;
   }
 

@@ -14,6 +14,7 @@ import {
   connectClient,
   endClient,
   eventsOf,
+  rawConnect,
   startTestNode,
   subackCodes,
   until,
@@ -303,6 +304,49 @@ describe('MQTT 5 devices through the node to nats-server (3.1.1 upstream, transl
     expect(later).toEqual([]);
     expect(seen.some((m) => m.startsWith('clients/tx-small/big'))).toBe(false);
     await endClient(again.client);
+    await endClient(peer);
+  });
+
+  it('the device’s Receive Maximum holds: no more unacknowledged QoS 1 deliveries than it allows, the rest after its PUBACKs', async () => {
+    const raw = await rawConnect(tn.ports.tcp as number);
+    const got: Packet[] = [];
+    const parser = mqttPacket.parser({ protocolVersion: 5 });
+    parser.on('packet', (p: Packet) => got.push(p));
+    raw.socket.on('data', (d: Buffer) => parser.parse(d));
+    const v5 = (p: Record<string, unknown>): Buffer =>
+      mqttPacket.generate(p as unknown as mqttPacket.Packet, { protocolVersion: 5 });
+    raw.socket.write(
+      v5({
+        cmd: 'connect',
+        protocolId: 'MQTT',
+        protocolVersion: 5,
+        clean: true,
+        keepalive: 0,
+        clientId: 'tx-rmax',
+        properties: { receiveMaximum: 2 },
+      }),
+    );
+    await until('connack', () => got.some((p) => p.cmd === 'connack'));
+    raw.socket.write(
+      v5({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'clients/tx-rmax/q', qos: 1 }] }),
+    );
+    await until('suback', () => got.some((p) => p.cmd === 'suback'));
+    const peer = await connectClient(direct, { clientId: 'tx-rmax-peer', protocolVersion: 4 });
+    for (let i = 0; i < 5; i++) await peer.publishAsync('clients/tx-rmax/q', `m${i}`, { qos: 1 });
+    const deliveries = (): { messageId?: number; payload: Buffer }[] =>
+      got.filter((p) => p.cmd === 'publish') as unknown as { messageId?: number; payload: Buffer }[];
+    await until('two deliveries', () => deliveries().length >= 2);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(deliveries()).toHaveLength(2);
+    // Each PUBACK frees one place.
+    for (let acked = 0; acked < 5; acked++) {
+      const d = deliveries()[acked];
+      raw.socket.write(v5({ cmd: 'puback', messageId: d?.messageId }));
+      const expected = Math.min(5, acked + 3);
+      await until(`${expected} deliveries`, () => deliveries().length >= expected);
+    }
+    expect(deliveries().map((d) => d.payload.toString())).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+    raw.socket.end();
     await endClient(peer);
   });
 
