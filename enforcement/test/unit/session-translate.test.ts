@@ -196,6 +196,62 @@ describe('translated proxy session', () => {
     expect(packetsOf(up.writes, 4, 'in').map((p) => p.cmd)).toEqual(['connect', 'publish']);
   });
 
+  it('Receive Maximum: random deliveries and acknowledgements never leave more unacknowledged than the device allows', async () => {
+    const r = rng(0x4ec3);
+    const { device, ups } = newSession(new UpstreamLevel(4, 1));
+    device.push(
+      gen(
+        {
+          cmd: 'connect',
+          protocolId: 'MQTT',
+          protocolVersion: 5,
+          clean: true,
+          keepalive: 0,
+          clientId: 'dev-rmax',
+          properties: { receiveMaximum: 3 },
+        },
+        5,
+      ),
+    );
+    await settle(() => (ups[0]?.writes.length ?? 0) > 0);
+    const up = ups[0] as Wire;
+    up.push(Buffer.from([0x20, 0x02, 0x00, 0x00]));
+    await tick();
+    const total = 40;
+    let sent = 0;
+    const seen = new Set<number>();
+    const outstanding = new Set<number>();
+    let seenWrites = 1; // the CONNACK
+    for (let step = 0; step < 2000 && seen.size < total; step++) {
+      if (sent < total && r() < 0.4) {
+        // The broker sends a few deliveries in one chunk (it does not know the device's window).
+        const n = Math.min(total - sent, 1 + Math.floor(r() * 4));
+        const chunk = Array.from({ length: n }, (_, i) =>
+          gen({ cmd: 'publish', topic: 'q', payload: Buffer.from('x'), qos: 1, messageId: sent + i + 1 }, 4),
+        );
+        sent += n;
+        up.push(Buffer.concat(chunk));
+      } else if (outstanding.size > 0 && r() < 0.5) {
+        const ids = [...outstanding];
+        const id = ids[Math.floor(r() * ids.length)] as number;
+        outstanding.delete(id);
+        device.push(gen({ cmd: 'puback', messageId: id }, 5));
+      }
+      await tick();
+      for (const p of packetsOf(device.writes.slice(seenWrites), 5, 'out')) {
+        if (p.cmd !== 'publish') continue;
+        seen.add(p.messageId as number);
+        outstanding.add(p.messageId as number);
+      }
+      seenWrites = device.writes.length;
+      expect(outstanding.size).toBeLessThanOrEqual(3);
+    }
+    expect(seen.size).toBe(total);
+    for (const id of outstanding) device.push(gen({ cmd: 'puback', messageId: id }, 5));
+    await tick();
+    expect(up.isPaused()).toBe(false);
+  });
+
   it('random traffic both ways: every packet written upstream is 3.1.1, every packet written to the device is 5.0', async () => {
     const r = rng(0x7a11);
     let upPackets = 0;
