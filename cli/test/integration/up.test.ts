@@ -2,15 +2,17 @@
 // one through a generated sentinel.yaml, the stack supervised, then Ctrl-C.
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jetstreamManager } from '@nats-io/jetstream';
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { connectNats, natsConfigSchema, STREAMS } from '@sentinel/ingest';
 import { isListening, natsHealthy, tempDir, waitFor } from '@sentinel/infra';
 import { freePortConfig } from '../../free-ports.ts';
+import { envWithoutSentinel, runSentinel } from '../support/sentinel.ts';
 
 const bin = fileURLToPath(new URL('../../../bin/sentinel.mjs', import.meta.url));
 
@@ -65,6 +67,57 @@ describe('sentinel up', () => {
     await nc.close();
     for (const s of Object.values(STREAMS)) expect(names).toContain(s);
   });
+
+  it('carries an MQTT 5.0 device through the node to the nats-server core broker, which speaks only 3.1.1', async () => {
+    const file = join(t.dir, 'sentinel.yaml');
+    const creds = join(t.dir, 'devices.csv');
+    const populate = runSentinel(
+      ['--config', file, 'auth-service', 'populate', '--count', '1', '--prefix', 'up-dev-', '--file', creds],
+      { cwd: t.dir, env: envWithoutSentinel() },
+    );
+    expect(await populate.exited, populate.out()).toBe(0);
+    const [clientId, username, password] = (readFileSync(creds, 'utf8').trim().split('\n')[1] ?? '').split(
+      ',',
+    );
+    expect(clientId).toMatch(/^up-dev-/);
+
+    const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${ports.get('enforcement.tcp.port')}`, {
+      protocolVersion: 5,
+      clientId,
+      username,
+      password,
+      reconnectPeriod: 0,
+    });
+    const core = await mqtt.connectAsync(`mqtt://127.0.0.1:${ports.get('stack.coreMqttPort')}`, {
+      protocolVersion: 4,
+      clientId: 'up-core-observer',
+      reconnectPeriod: 0,
+    });
+    try {
+      // Device to broker: a 5.0 PUBLISH with properties 3.1.1 cannot carry, acknowledged with a 5.0 PUBACK.
+      await core.subscribeAsync(`devices/${clientId}/#`, { qos: 1 });
+      const seen = new Promise<string>((resolve) =>
+        core.once('message', (topic, body) => resolve(`${topic} ${body}`)),
+      );
+      await device.publishAsync(`devices/${clientId}/temp`, '21.5', {
+        qos: 1,
+        properties: { userProperties: { site: 'a' }, contentType: 'text/plain' },
+      });
+      expect(await seen).toBe(`devices/${clientId}/temp 21.5`);
+
+      // Broker to device: a 3.1.1 delivery reaches the 5.0 device on the one topic its ACL lets it read.
+      const granted = await device.subscribeAsync(`clients/${clientId}/alerts`, { qos: 1 });
+      expect(granted[0]?.qos).toBe(1);
+      const alert = new Promise<string>((resolve) =>
+        device.once('message', (topic, body) => resolve(`${topic} ${body}`)),
+      );
+      await core.publishAsync(`clients/${clientId}/alerts`, 'rotate your key', { qos: 1 });
+      expect(await alert).toBe(`clients/${clientId}/alerts rotate your key`);
+    } finally {
+      await device.endAsync();
+      await core.endAsync();
+    }
+  }, 60_000);
 
   it('restarts nats-server with backoff when it dies', async () => {
     const pid = natsPid(stateDir);
