@@ -15,7 +15,7 @@
 -- Apply once with: clickhouse-client --multiquery < schema-cluster.sql
 -- then point Sentinel at any node: SENTINEL_CLICKHOUSE_URL=http://ch-1:8123 and record the versions so
 -- that `sentinel analytics migrate` does not try the single-node DDL:
---   INSERT INTO schema_migrations (version, name) VALUES (1, 'events_v1'), (2, 'per-identity minute counts and strike counters'), (3, 'incidents, their status history, ban decisions'), (4, 'current state of each incident');
+--   INSERT INTO schema_migrations (version, name) VALUES (1, 'events_v1'), (2, 'per-identity minute counts and strike counters'), (3, 'incidents, their status history, ban decisions'), (4, 'current state of each incident'), (5, 'strike counters as a view over the per-identity minute counts');
 
 CREATE TABLE IF NOT EXISTS schema_migrations ON CLUSTER sentinel (
   version UInt32, name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)
@@ -82,27 +82,13 @@ GROUP BY scope, identity, minute, kind, decision, severity;
 CREATE TABLE IF NOT EXISTS identity_minute_v1 ON CLUSTER sentinel AS identity_minute_v1_local
 ENGINE = Distributed(sentinel, currentDatabase(), identity_minute_v1_local);
 
-CREATE TABLE IF NOT EXISTS strikes_minute_v1_local ON CLUSTER sentinel (
-  scope LowCardinality(String),
-  identity String,
-  minute DateTime('UTC'),
-  severity UInt8,
-  strikes AggregateFunction(uniqExact, UInt64)
-) ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/sentinel/strikes_minute_v1', '{replica}')
-PARTITION BY toYYYYMMDD(minute)
-ORDER BY (scope, identity, minute, severity)
-TTL minute + toIntervalDay(30);
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS strikes_minute_mv ON CLUSTER sentinel TO strikes_minute_v1_local AS
-SELECT ident.1 AS scope, ident.2 AS identity, toStartOfMinute(ts) AS minute, severity,
-  uniqExactState(cityHash64(id)) AS strikes
-FROM events_v1_local
-ARRAY JOIN arrayFilter(x -> x.2 != '', [('ip', ip), ('client_id', client_id), ('username', username), ('cert_fingerprint', cert_fingerprint)]) AS ident
+-- strike counters: a plain view over the per-identity minute counts (the non-allow events with a severity),
+-- so each insert feeds one materialized view, as in the single-node schema (migration 5)
+CREATE VIEW IF NOT EXISTS strikes_minute_v1 ON CLUSTER sentinel AS
+SELECT scope, identity, minute, severity, uniqExactMergeState(events) AS strikes
+FROM identity_minute_v1
 WHERE decision != 'allow' AND severity > 0
 GROUP BY scope, identity, minute, severity;
-
-CREATE TABLE IF NOT EXISTS strikes_minute_v1 ON CLUSTER sentinel AS strikes_minute_v1_local
-ENGINE = Distributed(sentinel, currentDatabase(), strikes_minute_v1_local);
 
 -- incidents, status history, decisions ------------------------------------------------------------------
 
