@@ -3,7 +3,8 @@
 //   1. through EventPublisher into JetStream (acked, deduplicated)      -> publish_events_per_s
 //   2. the floor: the same kind of events as ready HPUB frames written   -> publish_floor_events_per_s
 //      straight to a socket (Nats-Msg-Id, 4,096 in flight, every JetStream ack read and checked), the
-//      least client work a JetStream publish with dedupe can take
+//      least client work a JetStream publish with dedupe can take; on a nats-server of its own, warmed
+//      up like the first
 //   3. with plain core NATS publish (no JetStream, no acks)              -> core_nats_events_per_s
 //   4. reads them back with the DurableConsumer (validation + ack)      -> consume_events_per_s
 // and reports publish_ratio_vs_core_nats = (1) / (3) and publish_ratio_vs_floor = (1) / (2), measured in
@@ -26,6 +27,8 @@ import {
 } from '@sentinel/ingest';
 import type { DecisionEventV1 } from '@sentinel/ingest';
 import { startNats, tempDir } from '@sentinel/infra';
+import type { NatsServer } from '@sentinel/infra';
+import type { NatsConnection } from '@nats-io/nats-core';
 import { metric, progress } from './_report.ts';
 
 const SUITE = 'ingest';
@@ -205,33 +208,55 @@ class FloorClient {
   }
 }
 
+interface Node {
+  server: NatsServer;
+  pid: number;
+  nc: NatsConnection;
+  stop(): Promise<void>;
+}
+
+/** A nats-server of its own with the streams, warmed up with WARM events (JIT, first block files). */
+async function freshNode(dir: string): Promise<Node> {
+  const server = await startNats({ dir: `${dir}/nats`, mqttPort: 0 });
+  const pid = server.child.pid;
+  if (pid === undefined) throw new Error('nats-server has no pid');
+  const nc = await connectNats(natsConfigSchema.parse({ servers: [server.url] }));
+  await ensureStreams(nc, streamsConfigSchema.parse({}));
+  const warm = new EventPublisher({
+    nc,
+    name: 'warm',
+    dataDir: dir,
+    config: publisherConfigSchema.parse({}),
+  });
+  for (const ev of events(WARM)) warm.publish(ev);
+  await warm.flush(60_000);
+  await warm.close();
+  return {
+    server,
+    pid,
+    nc,
+    async stop() {
+      await nc.close();
+      await server.stop();
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const t = tempDir('sentinel-bench-ingest-');
-  const server = await startNats({ dir: `${t.dir}/nats`, mqttPort: 0 });
-  const serverPid = server.child.pid;
-  if (serverPid === undefined) throw new Error('nats-server has no pid');
+  // The publisher and the floor each get a fresh nats-server: JetStream's cost per message grows with
+  // the ids in the stream's duplicate window, so the second of two phases on one server would pay more.
+  const node = await freshNode(`${t.dir}/a`);
+  const { nc, pid: serverPid } = node;
   try {
-    const nc = await connectNats(natsConfigSchema.parse({ servers: [server.url] }));
-    await ensureStreams(nc, streamsConfigSchema.parse({}));
-    progress(SUITE, `nats-server ${server.url}, file storage in a temp dir; ${N} events per phase`);
-
-    // warm-up: JIT and the server's first block files
-    const warm = new EventPublisher({
-      nc,
-      name: 'warm',
-      dataDir: t.dir,
-      config: publisherConfigSchema.parse({}),
-    });
-    for (const ev of events(WARM)) warm.publish(ev);
-    await warm.flush(60_000);
-    await warm.close();
+    progress(SUITE, `nats-server ${node.server.url}, file storage in a temp dir; ${N} events per phase`);
 
     const batch = events(N);
     progress(SUITE, 'phase 1: JetStream through EventPublisher');
     const publisher = new EventPublisher({
       nc,
       name: 'bench',
-      dataDir: t.dir,
+      dataDir: `${t.dir}/a`,
       config: publisherConfigSchema.parse({}),
     });
     let flushed = false;
@@ -249,15 +274,23 @@ async function main(): Promise<void> {
       progress(SUITE, `warning: ${stats.published} acknowledged, ${stats.spooled} spooled during the run`);
     progress(SUITE, `  ${describe(js)}`);
 
-    progress(SUITE, 'phase 2: the floor — ready HPUB frames straight to a socket, acks counted');
-    const floorInbox = '_FLOOR.bench';
-    const floorFrames = encodeFrames(events(N), floorInbox);
-    const floorClient = new FloorClient(server.port, floorInbox);
-    await floorClient.start();
-    const floor = await measure(N, serverPid, () => floorClient.run(floorFrames));
-    floorClient.close();
+    progress(
+      SUITE,
+      'phase 2: the floor — ready HPUB frames straight to a socket, acks counted (own nats-server)',
+    );
+    const floorNode = await freshNode(`${t.dir}/b`);
+    let floor: Measured;
+    try {
+      const floorInbox = '_FLOOR.bench';
+      const floorFrames = encodeFrames(events(N), floorInbox);
+      const floorClient = new FloorClient(floorNode.server.port, floorInbox);
+      await floorClient.start();
+      floor = await measure(N, floorNode.pid, () => floorClient.run(floorFrames));
+      floorClient.close();
+    } finally {
+      await floorNode.stop();
+    }
     progress(SUITE, `  ${describe(floor)}`);
-
     progress(SUITE, 'phase 3: plain core NATS publish (no JetStream)');
     const coreSubject = 'bench.core.events';
     const core = await measure(N, serverPid, async () => {
@@ -271,7 +304,7 @@ async function main(): Promise<void> {
     progress(SUITE, `  ${Math.round(core.rate)} events/s (${core.seconds.toFixed(2)} s)`);
 
     progress(SUITE, 'phase 4: DurableConsumer reading SENTINEL_EVENTS (validate + ack)');
-    const expected = 2 * N + WARM;
+    const expected = N + WARM;
     let seen = 0;
     const consumer = new DurableConsumer({
       nc,
@@ -301,9 +334,8 @@ async function main(): Promise<void> {
     metric(SUITE, 'core_nats_events_per_s', core.rate, 'events/s');
     metric(SUITE, 'publish_ratio_vs_core_nats', js.rate / core.rate, 'ratio');
     metric(SUITE, 'consume_events_per_s', consumeRate, 'events/s');
-    await nc.close();
   } finally {
-    await server.stop();
+    await node.stop();
     t.cleanup();
   }
 }
