@@ -171,7 +171,14 @@ export class HpubWriter {
     if (this.pos - this.start >= COMMIT_BYTES) this.commit();
     else if (!this.commitQueued) {
       this.commitQueued = true;
-      queueMicrotask(() => this.commit());
+      queueMicrotask(() => {
+        try {
+          this.commit();
+        } catch {
+          // nats.js could not take the frames (its connection is gone): their acks time out, and the
+          // publisher spools those records, as it does for any publish lost with a connection
+        }
+      });
     }
   }
 

@@ -260,6 +260,16 @@ describe('HpubWriter', () => {
     expect(take(o).toString('latin1')).toContain('{"a":1}');
   });
 
+  it('takes the public path when told not to use the internals, with the same bytes', () => {
+    const p: Pub = { subject: 'sentinel.events.auth', seq: 12, id: ULID, data: '{"a":"€"}' };
+    const o = offline();
+    const w = new HpubWriter(o.nc, REPLY, false);
+    expect(w.fast).toBe(false);
+    w.publish(p.subject, p.seq, p.id, p.data);
+    const want = viaPublic(p);
+    expect('bytes' in want && take(o).equals(want.bytes)).toBe(true);
+  });
+
   it('takes the public path when the internals are not there, with the same bytes', () => {
     const o = offline();
     const frames: Buffer[] = [];
