@@ -350,7 +350,16 @@ export class ProxySession implements LiveSession {
       // Protocol Error (section 4.12).
       return this.violation({ reason: 'protocol.invalid_packet_type', clause: 'MQTT-4.12' });
     }
-    if (!this.host.pipeline.checkOther(this, p.cmd, this.lastRx).ok) return;
+    if (!this.host.pipeline.checkOther(this, p.cmd, this.lastRx).ok) {
+      // Dropped here, but the device did acknowledge: its Receive Maximum place is free again, or a
+      // broker that redelivers only on reconnect would never be read again [MQTT-3.3.4-9].
+      if (
+        this.tx &&
+        (p.cmd === 'puback' || p.cmd === 'pubcomp' || (p.cmd === 'pubrec' && (p.reasonCode ?? 0) >= 0x80))
+      )
+        this.deliveryDone(this.tx, p.messageId);
+      return;
+    }
     if (this.tx) this.otherUpstream(this.tx, p);
     else this.forwardUpstream(frame);
   }
@@ -399,6 +408,8 @@ export class ProxySession implements LiveSession {
   private onDisconnect(p: DisconnectPacket, frame: Frame): void {
     if (!this.tx) this.toUpstream(frame.raw);
     else {
+      const bad = this.tx.disconnectViolation(p);
+      if (bad) return this.violation(bad);
       // Only reason 0x00 deletes the will; otherwise close upstream without DISCONNECT (translate.ts)
       const out = disconnectTo4(p);
       if (out) this.toUpstream(out);

@@ -5,6 +5,7 @@ import { topicMatches } from '../policy/topic.ts';
 import type {
   ConnackPacket,
   ConnectPacket,
+  DisconnectPacket,
   QoS,
   Subscription,
   UnsubscribePacket,
@@ -17,12 +18,18 @@ import {
   unsubscribeTo4,
 } from '../protocol/translate.ts';
 import type { Advertised } from '../protocol/translate.ts';
+import type { Violation } from '../protocol/violation.ts';
 
 /** Topic aliases a device may use per translated session; the node resolves them itself. */
 export const TOPIC_ALIAS_MAXIMUM = 16;
 
-/** Filters tracked per session for Retain Handling; past this, retained messages are delivered as usual. */
+/**
+ * Filters tracked per session for Retain Handling, by count and by their total length in characters (a
+ * filter may be 65,535 bytes long, so a count alone would let one session hold 64 MiB). Past either,
+ * the node stops judging: every retained delivery goes to the device, as on a 3.1.1 broker.
+ */
 const MAX_TRACKED_FILTERS = 1024;
+const MAX_TRACKED_FILTER_CHARS = 64 * 1024;
 
 /**
  * Which MQTT level the node speaks upstream for a 5.0 device (`enforcement.upstream.protocol`). `auto`
@@ -62,6 +69,10 @@ export class Translator {
 
   /** Filters subscribed on this connection → whether their subscribe wanted no retained messages. */
   private readonly filters = new Map<string, boolean>();
+  /** Total length of the keys of `filters`. */
+  private filterChars = 0;
+  /** A filter could not be tracked: the node no longer knows every subscription, so it holds nothing back. */
+  private untracked = false;
 
   constructor(
     private readonly connect: ConnectPacket,
@@ -93,9 +104,21 @@ export class Translator {
    * filter so the matching retained deliveries can be held back (wantsRetained).
    */
   subscribed(subs: readonly Subscription[]): void {
+    if (this.untracked) return;
     for (const s of subs) {
       const existed = this.filters.has(s.topic);
-      if (!existed && this.filters.size >= MAX_TRACKED_FILTERS) continue;
+      if (
+        !existed &&
+        (this.filters.size >= MAX_TRACKED_FILTERS ||
+          this.filterChars + s.topic.length > MAX_TRACKED_FILTER_CHARS)
+      ) {
+        // An untracked filter may want the retained messages a tracked one refuses: stop holding back.
+        this.untracked = true;
+        this.filters.clear();
+        this.filterChars = 0;
+        return;
+      }
+      if (!existed) this.filterChars += s.topic.length;
       this.filters.set(s.topic, s.rh === 2 || (s.rh === 1 && existed));
     }
   }
@@ -107,6 +130,7 @@ export class Translator {
    * know (a resumed session's) lets it through.
    */
   wantsRetained(topic: string): boolean {
+    if (this.untracked) return true;
     let matched = false;
     for (const [filter, none] of this.filters) {
       if (!topicMatches(filter, topic)) continue;
@@ -117,9 +141,27 @@ export class Translator {
   }
 
   unsubscribe(p: UnsubscribePacket): Buffer {
-    for (const f of p.unsubscriptions) this.filters.delete(f);
+    for (const f of p.unsubscriptions) if (this.filters.delete(f)) this.filterChars -= f.length;
     this.unsubs.set(p.messageId, p.unsubscriptions.length);
     return unsubscribeTo4(p.messageId, p.unsubscriptions);
+  }
+
+  /**
+   * A DISCONNECT that is no valid DISCONNECT: a non-zero Session Expiry Interval after a CONNECT whose
+   * interval was 0 is a Protocol Error [MQTT-3.14.2-2], so it must not reach the broker as a 3.1.1
+   * DISCONNECT (which would discard the will); the node closes with 0x82 and the broker publishes it.
+   * The broker checks this itself on the fast path; a 3.1.1 broker never sees the property.
+   */
+  disconnectViolation(p: DisconnectPacket): Violation | undefined {
+    const asked = (this.connect.properties?.sessionExpiryInterval as number | undefined) ?? 0;
+    const now = (p.properties?.sessionExpiryInterval as number | undefined) ?? 0;
+    if (asked !== 0 || now === 0) return undefined;
+    return {
+      reason: 'protocol.bad_property',
+      clause: 'MQTT-3.14.2-2',
+      detail: 'non-zero Session Expiry Interval in DISCONNECT after 0 in CONNECT',
+      code: 0x82,
+    };
   }
 
   /** The 5.0 UNSUBACK for the broker's 3.1.1 one (one Success per filter asked for). */

@@ -270,6 +270,31 @@ describe('MQTT 5 devices through the node to nats-server (3.1.1 upstream, transl
     await endClient(peer);
   });
 
+  it('will - a DISCONNECT 0x00 that sets a Session Expiry Interval after 0 in CONNECT is a protocol error: DISCONNECT 0x82 and the will is published', async () => {
+    const peer = await connectClient(direct, { clientId: 'tx-will-peer2', protocolVersion: 4 });
+    const seen = collect(peer);
+    await peer.subscribeAsync('devices/+/will', { qos: 1 });
+    const will = {
+      topic: 'devices/tx-w4/will',
+      payload: Buffer.from('gone-tx-w4'),
+      qos: 1 as const,
+      retain: false,
+    };
+    const d = await connect5(url, { clientId: 'tx-w4', will });
+    const told = disconnectOf(d.client);
+    // [MQTT-3.14.2-2]: the CONNECT had no interval (0), so a non-zero one in DISCONNECT makes it invalid
+    d.client.stream.write(
+      mqttPacket.generate(
+        { cmd: 'disconnect', reasonCode: 0, properties: { sessionExpiryInterval: 60 } },
+        { protocolVersion: 5 },
+      ),
+    );
+    expect(await told).toBe(0x82);
+    await until('will after an invalid DISCONNECT', () => seen.includes('devices/tx-w4/will=gone-tx-w4@1'));
+    d.client.end(true);
+    await endClient(peer);
+  });
+
   it('a delivery larger than the device’s Maximum Packet Size is not sent, and not redelivered by the broker', async () => {
     const { client: dev } = await connect5(url, {
       clientId: 'tx-small',

@@ -247,6 +247,25 @@ describe('PUBLISH, SUBSCRIBE, UNSUBSCRIBE, DISCONNECT', () => {
     expect(tx.wantsRetained('c')).toBe(true);
   });
 
+  it('Retain Handling past the tracking limit holds nothing back: an untracked filter may want what a tracked one refuses', () => {
+    const tx = new Translator(connect5(), 2, 4096, () => 'x');
+    tx.subscribed([{ topic: 'a/#', qos: 1, rh: 2 }]);
+    expect(tx.wantsRetained('a/b')).toBe(false);
+    // Long filters: the node keeps at most 64 KiB of filter text per session, not 1,024 × 64 KiB.
+    const long = (i: number): string => `a/${String(i).padStart(5, '0')}/${'x'.repeat(20_000)}`;
+    tx.subscribed([0, 1, 2].map((i) => ({ topic: long(i), qos: 0 as const, rh: 0 })));
+    expect(tx.wantsRetained('a/b')).toBe(false); // 60 KB tracked so far
+    tx.subscribed([{ topic: long(3), qos: 0, rh: 0 }]); // past 64 KiB: not tracked
+    expect(tx.wantsRetained(long(3))).toBe(true);
+    expect(tx.wantsRetained('a/b')).toBe(true);
+    // By count, too.
+    const many = new Translator(connect5(), 2, 4096, () => 'x');
+    many.subscribed([{ topic: 'b/#', qos: 1, rh: 2 }]);
+    many.subscribed(Array.from({ length: 1100 }, (_, i) => ({ topic: `b/${i}`, qos: 0 as const, rh: 0 })));
+    expect(many.wantsRetained('b/1099')).toBe(true);
+    expect((many as unknown as { filters: Map<string, boolean> }).filters.size).toBeLessThanOrEqual(1024);
+  });
+
   it('DISCONNECT 0x00 is carried; 0x04 and any other reason close without DISCONNECT so the will is published', () => {
     expect(disconnectTo4({ cmd: 'disconnect' })).toEqual(Buffer.from([0xe0, 0x00]));
     expect(disconnectTo4({ cmd: 'disconnect', reasonCode: 0 })).toEqual(Buffer.from([0xe0, 0x00]));

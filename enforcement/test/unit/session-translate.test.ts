@@ -67,12 +67,12 @@ function packetsOf(bufs: Buffer[], version: MqttVersion, dir: 'in' | 'out'): Pac
 const registries: SessionRegistry[] = [];
 afterEach(() => registries.splice(0).forEach((r) => r.stop()));
 
-function newSession(level: UpstreamLevel) {
+function newSession(level: UpstreamLevel, limits: RateLimits = LIMITS) {
   const metrics = createNodeMetrics();
   const pipeline = new Pipeline(
     { node: 'unit', certBinding: 'off', publishEvents: 'summary', allowEmptyClientId: false },
     {
-      limiter: new TokenBucketRateLimiter({ limits: LIMITS }),
+      limiter: new TokenBucketRateLimiter({ limits }),
       acl: new TopicAclEngine({
         defaultRules: {
           publish: { allow: ['#'] },
@@ -321,3 +321,83 @@ function randomBrokerPacket(r: () => number): Buffer {
       return gen({ cmd: r() < 0.5 ? 'pingresp' : 'pubrel', messageId: id }, 4);
   }
 }
+
+/** A translated session past its CONNACK (the broker accepted). */
+async function openSession(
+  connect: Record<string, unknown>,
+  maxQos: 1 | 2 = 1,
+  limits: RateLimits = LIMITS,
+): Promise<{ session: ProxySession; device: Wire; up: Wire }> {
+  const { session, device, ups } = newSession(new UpstreamLevel(4, maxQos), limits);
+  device.push(
+    gen({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, keepalive: 0, ...connect }, 5),
+  );
+  await settle(() => (ups[0]?.writes.length ?? 0) > 0);
+  const up = ups[0] as Wire;
+  up.push(Buffer.from([0x20, 0x02, 0x00, 0x00]));
+  await settle(() => device.writes.length > 0);
+  return { session, device, up };
+}
+
+describe('translated proxy session: spec corners', () => {
+  it('a DISCONNECT setting a Session Expiry Interval after 0 in CONNECT is a protocol error (0x82): no DISCONNECT upstream, so the will is published', async () => {
+    const will = { topic: 'devices/w/will', payload: Buffer.from('gone'), qos: 1, retain: false };
+    const { session, device, up } = await openSession({ clientId: 'dev-bad-disc', will });
+    device.push(gen({ cmd: 'disconnect', reasonCode: 0, properties: { sessionExpiryInterval: 60 } }, 5));
+    await settle(() => session.closed);
+    expect(session.closed).toBe(true);
+    // [MQTT-3.14.2-2]: not a valid DISCONNECT, so it is not carried (a 3.1.1 DISCONNECT discards the will)
+    expect(packetsOf(up.writes, 4, 'in').map((p) => p.cmd)).toEqual(['connect']);
+    expect(packetsOf(device.writes, 5, 'out').slice(1)).toMatchObject([
+      { cmd: 'disconnect', reasonCode: 0x82 },
+    ]);
+  });
+
+  it('a DISCONNECT that keeps or shortens a non-zero Session Expiry Interval is carried as the 3.1.1 DISCONNECT', async () => {
+    for (const [asked, now] of [
+      [0, 0],
+      [300, 60],
+      [300, 0],
+    ] as const) {
+      const connect =
+        asked === 0
+          ? { clientId: 'dev-disc' }
+          : { clientId: 'dev-disc', properties: { sessionExpiryInterval: asked } };
+      const { session, up } = await openSession(connect);
+      const device = (session as unknown as { device: Wire }).device;
+      device.push(gen({ cmd: 'disconnect', reasonCode: 0, properties: { sessionExpiryInterval: now } }, 5));
+      await settle(() => session.closed);
+      expect(packetsOf(up.writes, 4, 'in').map((p) => p.cmd)).toEqual(['connect', 'disconnect']);
+    }
+  });
+
+  it('Receive Maximum: a device PUBACK the node drops for a rate limit still frees its place, so the next delivery is sent', async () => {
+    // Per-IP tier: the CONNECT and one PUBACK pass, the second PUBACK is dropped.
+    const limits = { ...LIMITS, per_ip: { rate: 0.001, burst: 2 } };
+    const { device, up } = await openSession(
+      { clientId: 'dev-rl-ack', properties: { receiveMaximum: 1 } },
+      1,
+      limits,
+    );
+    up.push(
+      Buffer.concat(
+        [1, 2, 3].map((id) =>
+          gen({ cmd: 'publish', topic: 'q', payload: Buffer.from(`m${id}`), qos: 1, messageId: id }, 4),
+        ),
+      ),
+    );
+    await tick();
+    const delivered = (): number[] =>
+      packetsOf(device.writes, 5, 'out')
+        .filter((p) => p.cmd === 'publish')
+        .map((p) => p.messageId as number);
+    expect(delivered()).toEqual([1]);
+    device.push(gen({ cmd: 'puback', messageId: 1 }, 5));
+    await tick();
+    expect(delivered()).toEqual([1, 2]);
+    device.push(gen({ cmd: 'puback', messageId: 2 }, 5)); // rate-limited: not forwarded
+    await tick();
+    expect(delivered()).toEqual([1, 2, 3]);
+    expect(up.isPaused()).toBe(false);
+  });
+});
