@@ -154,6 +154,33 @@ describe('MQTT 5 devices through the node to nats-server (3.1.1 upstream, transl
     expect(ev.rule?.values?.upstreamProtocol).toBe(4);
   });
 
+  it('the events of a translated session name it and its upstream level and never carry the password or a payload', async () => {
+    const secret = 'tx-pw-5f1e9c0b7d';
+    const { client } = await connect5(url, {
+      clientId: 'tx-events',
+      username: 'tx-user',
+      password: secret,
+      will: {
+        topic: 'devices/tx-events/will',
+        payload: Buffer.from('will-payload-secret'),
+        qos: 2,
+        retain: false,
+      },
+    });
+    await client.publishAsync('devices/tx-events/a', 'payload-secret', { qos: 2 });
+    await client.publishAsync('elsewhere/denied', 'payload-secret', { qos: 1 }).catch(() => undefined);
+    await endClient(client);
+    const mine = await until('disconnect event', () => {
+      const evs = tn.events.filter((e) => e.subject.clientId === 'tx-events');
+      return evs.some((e) => e.reason === 'disconnect.client') ? evs : undefined;
+    });
+    expect(mine.find((e) => e.reason === 'connect.accepted')?.rule?.values?.upstreamProtocol).toBe(4);
+    expect(mine.some((e) => e.reason === 'acl.publish_denied')).toBe(true);
+    const text = JSON.stringify(mine);
+    expect(text).not.toContain(secret);
+    expect(text).not.toContain('payload-secret');
+  });
+
   it('publish and subscribe at QoS 0, 1 and 2 in both directions, 3.1.1 peers on the broker', async () => {
     const { client: dev } = await connect5(url, { clientId: 'tx-pub' });
     const peer = await connectClient(direct, { clientId: 'tx-peer', protocolVersion: 4 });
