@@ -79,3 +79,19 @@ export type {
   RequirementStatus,
   Standard,
 } from './reports/types.ts';
+
+// Wire types of the published schemas, for the console: import them with `import type` only, so that a
+// renamed or retyped field breaks the console's typecheck while no api code reaches the browser. Every
+// schema here has no transform or coercion, so its zod output is exactly the JSON on the wire.
+import type { z } from 'zod';
+import type { actionSchema, banDecisionSchema, errorSchema } from './routes/schemas.ts';
+import type { incidentSchema } from './routes/incidents.ts';
+import type { eventSchema } from './routes/events.ts';
+import type { filterSchema as streamFilterSchema } from './stream/live.ts';
+export type WireIncident = z.output<typeof incidentSchema>;
+export type WireEvent = z.output<typeof eventSchema>;
+export type WireAnalystAction = z.output<typeof actionSchema>;
+export type WireBanDecision = z.output<typeof banDecisionSchema>;
+export type WireError = z.output<typeof errorSchema>;
+/** What a stream client sends in {type:"subscribe"}: the input side (fields with defaults may be left out). */
+export type WireStreamFilter = z.input<typeof streamFilterSchema>;

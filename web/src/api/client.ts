@@ -1,26 +1,32 @@
 // The typed api client: one method per route of the api's route table (operationId in the comment).
-// Only fetch: the console never imports api or analytics code. The token travels in the Authorization
-// header, never in a URL.
+// Only fetch: the console never imports api or analytics code at run time (its types come from the api by
+// `import type`, see types.ts). The token travels in the Authorization header, never in a URL.
 import { ApiCallError, WebErrorCode } from './errors.ts';
 import type {
   AnalystAction,
   ApiErrorBody,
+  BanChange,
   BanDecision,
+  BanQuery,
   BanRequest,
   ComplianceReport,
   EventFilter,
   IdentityDetail,
+  IdentityQuery,
   IdentityScope,
   IdentityScore,
   IncidentDetail,
   IncidentFilter,
   IncidentPatch,
+  IncidentUpdate,
   Incident,
   Me,
   MitreCoverage,
   Overview,
   Page,
   QuarantinedMessage,
+  QuarantinePage,
+  ReportExport,
   ReportFormat,
   ReportRequest,
   SentinelEvent,
@@ -159,10 +165,7 @@ export class ApiClient {
   }
 
   /** updateIncident */
-  updateIncident(
-    id: string,
-    patch: IncidentPatch,
-  ): Promise<{ incidentId: string; status: string; assignee: string; actions: AnalystAction[] }> {
+  updateIncident(id: string, patch: IncidentPatch): Promise<IncidentUpdate> {
     return this.json('updateIncident', { id }, undefined, patch);
   }
 
@@ -177,41 +180,27 @@ export class ApiClient {
   }
 
   /** getIdentity */
-  identity(
-    scope: IdentityScope,
-    value: string,
-    q: { from?: number; to?: number; points?: number } = {},
-  ): Promise<IdentityDetail> {
-    return this.json('getIdentity', { scope, value }, q);
+  identity(scope: IdentityScope, value: string, q: IdentityQuery = {}): Promise<IdentityDetail> {
+    return this.json('getIdentity', { scope, value }, { ...q });
   }
 
   /** listBans */
-  bans(
-    q: { state?: 'active' | 'past'; scope?: IdentityScope; value?: string; limit?: number } = {},
-  ): Promise<{
-    items: BanDecision[];
-  }> {
-    return this.json('listBans', undefined, q);
+  bans(q: BanQuery = {}): Promise<{ items: BanDecision[] }> {
+    return this.json('listBans', undefined, { ...q });
   }
 
   /** createBan */
-  ban(req: BanRequest): Promise<{ decision: BanDecision; action: AnalystAction }> {
+  ban(req: BanRequest): Promise<BanChange> {
     return this.json('createBan', undefined, undefined, req);
   }
 
   /** liftBan */
-  liftBan(
-    scope: IdentityScope,
-    value: string,
-    reason?: string,
-  ): Promise<{ decision: BanDecision; action: AnalystAction }> {
+  liftBan(scope: IdentityScope, value: string, reason?: string): Promise<BanChange> {
     return this.json('liftBan', { scope, value }, { reason });
   }
 
   /** listQuarantine */
-  quarantine(
-    q: { after?: number; limit?: number } = {},
-  ): Promise<{ items: QuarantinedMessage[]; next: number | null }> {
+  quarantine(q: { after?: number; limit?: number } = {}): Promise<QuarantinePage> {
     return this.json('listQuarantine', undefined, q);
   }
 
@@ -237,7 +226,7 @@ export class ApiClient {
 
   /** exportReport as JSON, read for the preview: { integrity, report }. */
   async previewReport(req: ReportRequest): Promise<ComplianceReport> {
-    const out = await this.json<{ report: ComplianceReport }>('exportReport', undefined, undefined, {
+    const out = await this.json<ReportExport>('exportReport', undefined, undefined, {
       ...req,
       format: 'json',
     });

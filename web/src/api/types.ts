@@ -1,17 +1,65 @@
-// The api's resources as the console sees them, written by hand from the api's route table
-// (GET /api/v1/openapi.json). Keep in step with it: a renamed field shows up as a typecheck error in the
-// pages that read it.
+// The api's resources as the console sees them. Where the api publishes a schema or a type, the console's
+// type IS that type, imported with `import type` (erased at build time: no api, ingest or zod code enters
+// the browser bundle), so a renamed or retyped field fails `tsc` in the pages that read it. The rest
+// (answers whose schemas the api declares inline in its route table, request bodies and queries) is
+// written here, and test/unit/contract.test.ts checks every field of it against the OpenAPI document the
+// api builds from its zod schemas. Every wire type below is the JSON as it travels: the api's times are
+// numbers (ms since the Unix epoch), never Date objects, so no type here differs from its JSON form.
+import type {
+  Integrity,
+  Report,
+  QuarantineRecord as ApiQuarantineRecord,
+  QuarantinedMessage as ApiQuarantinedMessage,
+  IncidentSort as ApiIncidentSort,
+  ReportFormat as ApiReportFormat,
+  RequirementResult as ApiRequirementResult,
+  RequirementStatus as ApiRequirementStatus,
+  Role as ApiRole,
+  TimelineEntry as ApiTimelineEntry,
+  WireAnalystAction,
+  WireBanDecision,
+  WireError,
+  WireEvent,
+  WireIncident,
+  WireStreamFilter,
+} from '@sentinel/api';
+import type {
+  Decision as ContractDecision,
+  DecisionEventV1,
+  EventKind as ContractEventKind,
+  IdentityScope as ContractIdentityScope,
+  IncidentStatus as ContractIncidentStatus,
+  IncidentV1,
+} from '@sentinel/ingest';
 
-export const ROLES = ['analyst', 'responder', 'auditor', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+/**
+ * The console lists these values in its menus, so it needs them at run time, without importing the api.
+ * `allOf<T>()` takes every member of T exactly: a value the api dropped, or a value the api added and the
+ * list lacks, fails `tsc` (the contract test also compares the lists, order included, with the api's).
+ */
+function allOf<T extends string>() {
+  return <const A extends readonly T[]>(
+    ...values: A & ([Exclude<T, A[number]>] extends [never] ? unknown : { missing: Exclude<T, A[number]> })
+  ): A => values;
+}
 
-export const IDENTITY_SCOPES = ['ip', 'ip_range', 'client_id', 'username', 'cert_fingerprint'] as const;
-export type IdentityScope = (typeof IDENTITY_SCOPES)[number];
+export type Role = ApiRole;
+export const ROLES = allOf<Role>()('analyst', 'responder', 'auditor', 'admin');
 
-export const INCIDENT_STATUSES = ['new', 'acknowledged', 'resolved'] as const;
-export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+export type IdentityScope = ContractIdentityScope;
+export const IDENTITY_SCOPES = allOf<IdentityScope>()(
+  'ip',
+  'ip_range',
+  'client_id',
+  'username',
+  'cert_fingerprint',
+);
 
-export const EVENT_KINDS = [
+export type IncidentStatus = ContractIncidentStatus;
+export const INCIDENT_STATUSES = allOf<IncidentStatus>()('new', 'acknowledged', 'resolved');
+
+export type EventKind = ContractEventKind;
+export const EVENT_KINDS = allOf<EventKind>()(
   'connect',
   'auth',
   'rate_limit',
@@ -28,33 +76,61 @@ export const EVENT_KINDS = [
   'disconnect',
   'tls',
   'intake',
-] as const;
-export const DECISIONS = ['allow', 'deny', 'drop', 'flag', 'quarantine', 'disconnect'] as const;
+);
+export type Decision = ContractDecision;
+export const DECISIONS = allOf<Decision>()('allow', 'deny', 'drop', 'flag', 'quarantine', 'disconnect');
 
-export const INCIDENT_SORTS = ['lastSeen', 'firstSeen', 'severity', 'eventCount'] as const;
-export type IncidentSort = (typeof INCIDENT_SORTS)[number];
+export type IncidentSort = ApiIncidentSort;
+export const INCIDENT_SORTS = allOf<IncidentSort>()('lastSeen', 'firstSeen', 'severity', 'eventCount');
+
+/** In the order the console offers the downloads (the api's list starts with json). */
+export type ReportFormat = ApiReportFormat;
+export const REPORT_FORMATS = allOf<ReportFormat>()('pdf', 'csv', 'json');
+
+export type RequirementStatus = ApiRequirementStatus;
+export const REQUIREMENT_STATUSES = allOf<RequirementStatus>()(
+  'met',
+  'partly_met',
+  'not_met',
+  'not_applicable',
+);
+
+// ---- answers typed by the api's own schemas and types ------------------------------------------------
+
+/** An incident's current state (GET /incidents, /incidents/{id}, identity views). */
+export type Incident = WireIncident;
+/** A flat decision-event row as the event search returns it. */
+export type SentinelEvent = WireEvent;
+export type AnalystAction = WireAnalystAction;
+/** A whole ban or unban decision, as createBan and liftBan answer. */
+export type BanDecisionRecord = WireBanDecision;
+/** A ban as the lists answer it (listBans, an identity's bans): the api's schema makes every field optional. */
+export type BanDecision = Partial<WireBanDecision>;
+export type TimelineEntry = ApiTimelineEntry;
+/** Enforcement's record as stored (unknown fields pass through); `payload` is base64 of the original payload. */
+export type QuarantineRecord = ApiQuarantineRecord;
+export type QuarantinedMessage = ApiQuarantinedMessage;
+export type RequirementResult = ApiRequirementResult;
+/** The report inside exportReport's JSON answer. */
+export type ComplianceReport = Report;
+/** exportReport with format json: the report and the digests (and signature) over it. */
+export interface ReportExport {
+  integrity: Integrity;
+  report: ComplianceReport;
+}
+export type ApiErrorBody = WireError;
+
+/** Records as the live stream sends them: the event contract v1, not the store's flat rows. */
+export type LiveDecisionEvent = DecisionEventV1;
+export type LiveIncident = IncidentV1;
+/** What the console sends in {type:"subscribe"}; the server fills in the defaults. */
+export type StreamFilter = WireStreamFilter;
+
+// ---- answers the api declares inline: checked field by field by the contract test -------------------
 
 export interface Me {
   name: string;
   role: Role;
-}
-
-export interface Incident {
-  incidentId: string;
-  rule: string;
-  title: string;
-  severity: number;
-  status: IncidentStatus;
-  assignee: string;
-  technique: string;
-  tactic: string;
-  scope: IdentityScope;
-  identity: string;
-  firstSeen: number;
-  lastSeen: number;
-  eventCount: number;
-  eventIds: string[];
-  remediation: string;
 }
 
 export interface Page<T> {
@@ -62,112 +138,16 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-export interface IncidentFilter {
-  from?: number;
-  to?: number;
-  minSeverity?: number;
-  maxSeverity?: number;
-  status?: IncidentStatus;
-  technique?: string;
-  tactic?: string;
-  scope?: IdentityScope;
-  identity?: string;
-  rule?: string;
-  sort?: IncidentSort;
-  order?: 'asc' | 'desc';
-  limit?: number;
-  cursor?: string;
-}
-
-export interface TimelineEntry {
-  ts: number;
-  type: 'event' | 'update' | 'action';
-  id: string;
-  summary: string;
-  actor?: string;
-  status?: string;
-  severity?: number;
-  reason?: string;
-}
-
 export interface IncidentDetail {
   incident: Incident;
   timeline: TimelineEntry[];
 }
 
-export interface IncidentPatch {
-  status?: IncidentStatus;
-  assignee?: string;
-  notes?: string;
-}
-
-export interface AnalystAction {
-  v: 1;
-  id: string;
-  ts: number;
-  action: string;
-  actor: string;
-  role: string;
-  target: string;
-  details?: Record<string, string | number | boolean>;
-}
-
-export interface SentinelEvent {
-  id: string;
-  ts: number;
-  node: string;
-  kind: string;
-  decision: string;
-  reason: string;
-  severity: number;
-  clientId: string;
-  username: string;
-  ip: string;
-  certFingerprint: string;
-  transport: string;
-  packetType: string;
-  topic: string;
-  ruleId: string;
-  technique: string;
-  matched: string;
-  message: string;
-}
-
-export interface EventFilter {
-  from?: number;
-  to?: number;
-  kind?: string;
-  decision?: string;
-  reason?: string;
-  identity?: string;
-  scope?: IdentityScope;
-  topic?: string;
-  minSeverity?: number;
-  limit?: number;
-  cursor?: string;
-}
-
-export interface BanDecision {
-  v?: 1;
-  id?: string;
-  ts?: number;
-  action?: 'ban' | 'unban';
-  scope?: IdentityScope;
-  value?: string;
-  durationS?: number;
-  until?: number;
-  origin?: string;
-  reason?: string;
-  offense?: number;
-  incidentId?: string;
-  actor?: string;
-}
-
-export interface BanRequest {
-  scope: IdentityScope;
-  value: string;
-  durationS?: number;
-  reason?: string;
+export interface IncidentUpdate {
+  incidentId: string;
+  status: IncidentStatus;
+  assignee: string;
+  actions: AnalystAction[];
 }
 
 export interface IdentityScore {
@@ -189,30 +169,14 @@ export interface IdentityDetail {
   incidents: Incident[];
 }
 
-export interface QuarantineRecord {
-  id: string;
-  ts: number;
-  node: string;
-  clientId: string;
-  username?: string;
-  ip: string;
-  topic: string;
-  qos: 0 | 1 | 2;
-  retain: boolean;
-  reason: string;
-  rule: string;
-  ruleName?: string;
-  matched?: string;
-  severity: number;
-  size: number;
-  /** As stored by enforcement (base64 of the original payload). */
-  payload: string;
+export interface BanChange {
+  decision: BanDecisionRecord;
+  action: AnalystAction;
 }
 
-export interface QuarantinedMessage {
-  seq: number;
-  subject: string;
-  record: QuarantineRecord;
+export interface QuarantinePage {
+  items: QuarantinedMessage[];
+  next: number | null;
 }
 
 export interface MitreTechnique {
@@ -249,28 +213,63 @@ export interface StandardInfo {
   requirements: { id: string; title: string }[];
 }
 
-export const REPORT_FORMATS = ['pdf', 'csv', 'json'] as const;
-export type ReportFormat = (typeof REPORT_FORMATS)[number];
+// ---- requests: checked against the api's query, path and body schemas by the contract test ----------
 
-export const REQUIREMENT_STATUSES = ['met', 'partly_met', 'not_met', 'not_applicable'] as const;
-export type RequirementStatus = (typeof REQUIREMENT_STATUSES)[number];
-
-export interface RequirementResult {
-  id: string;
-  title: string;
-  status: RequirementStatus;
-  rationale: string;
-  evidenceEvents: number;
-  sampleEventIds: string[];
+export interface IncidentFilter {
+  from?: number;
+  to?: number;
+  minSeverity?: number;
+  maxSeverity?: number;
+  status?: IncidentStatus;
+  technique?: string;
+  tactic?: string;
+  scope?: IdentityScope;
+  identity?: string;
+  rule?: string;
+  sort?: IncidentSort;
+  order?: 'asc' | 'desc';
+  limit?: number;
+  cursor?: string;
 }
 
-export interface ComplianceReport {
-  standard: { id: string; name: string; version: string };
-  generatedAt: number;
-  range: { from: number; to: number };
-  summary: Record<RequirementStatus, number>;
-  requirements: RequirementResult[];
-  evidenceDigest: string;
+export interface IncidentPatch {
+  status?: IncidentStatus;
+  assignee?: string;
+  notes?: string;
+}
+
+export interface EventFilter {
+  from?: number;
+  to?: number;
+  kind?: EventKind;
+  decision?: Decision;
+  reason?: string;
+  identity?: string;
+  scope?: IdentityScope;
+  topic?: string;
+  minSeverity?: number;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface IdentityQuery {
+  from?: number;
+  to?: number;
+  points?: number;
+}
+
+export interface BanQuery {
+  state?: 'active' | 'past';
+  scope?: IdentityScope;
+  value?: string;
+  limit?: number;
+}
+
+export interface BanRequest {
+  scope: IdentityScope;
+  value: string;
+  durationS?: number;
+  reason?: string;
 }
 
 export interface ReportRequest {
@@ -278,57 +277,4 @@ export interface ReportRequest {
   from: number;
   to: number;
   scope?: { scope: IdentityScope; value: string };
-}
-
-export interface ApiErrorBody {
-  error: { code: string; message: string; fields?: { field: string; reason: string }[] };
-}
-
-/** Records as the live stream sends them (the event contract v1, not the store's flat rows). */
-export interface LiveDecisionEvent {
-  v: 1;
-  id: string;
-  ts: number;
-  node: string;
-  kind: string;
-  decision: string;
-  reason: string;
-  severity: number;
-  subject: {
-    clientId?: string;
-    username?: string;
-    ip?: string;
-    certFingerprint?: string;
-    transport?: string;
-  };
-  mqtt?: { packetType?: string; topic?: string };
-  rule?: { id: string; technique?: string; matched?: string };
-  message?: string;
-}
-
-export interface LiveIncident {
-  v: 1;
-  id: string;
-  ts: number;
-  incidentId: string;
-  rule: string;
-  title: string;
-  severity: number;
-  status: IncidentStatus;
-  technique: string;
-  tactic: string;
-  identity: { scope: IdentityScope; value: string };
-  firstSeen: number;
-  lastSeen: number;
-  eventCount: number;
-  eventIds: string[];
-  remediation?: string;
-  assignee?: string;
-}
-
-export interface StreamFilter {
-  types?: ('event' | 'incident')[];
-  kinds?: string[];
-  minSeverity?: number;
-  identity?: string;
 }

@@ -2,17 +2,21 @@
 // bounded and rows have a fixed height, so a burst does not make the page jump or grow without end.
 import { useState } from 'react';
 import { EVENT_KINDS } from '../api/types.ts';
-import type { StreamFilter } from '../api/types.ts';
+import type { EventKind, StreamFilter } from '../api/types.ts';
 import { useStream } from '../app/stream.tsx';
 import { EventHead, EventRow } from '../components/tables.tsx';
 import { Empty } from '../components/ui.tsx';
 import { EMPTY_FEED, FEED_MAX, addEvent, addGap, resume } from './liveBuffer.ts';
 
 export function LivePage() {
-  const [kind, setKind] = useState('');
+  const [kind, setKind] = useState<EventKind | ''>('');
   const [minSeverity, setMinSeverity] = useState(0);
   const [identity, setIdentity] = useState('');
-  const [applied, setApplied] = useState({ kind: '', minSeverity: 0, identity: '' });
+  const [applied, setApplied] = useState<{ kind: EventKind | ''; minSeverity: number; identity: string }>({
+    kind: '',
+    minSeverity: 0,
+    identity: '',
+  });
   const [paused, setPaused] = useState(false);
   const [feed, setFeed] = useState(EMPTY_FEED);
 
@@ -46,7 +50,7 @@ export function LivePage() {
       >
         <label>
           Kind
-          <select value={kind} onChange={(e) => setKind(e.target.value)}>
+          <select value={kind} onChange={(e) => setKind(e.target.value as EventKind | '')}>
             <option value="">any</option>
             {EVENT_KINDS.map((k) => (
               <option key={k} value={k}>
