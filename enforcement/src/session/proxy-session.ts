@@ -205,6 +205,8 @@ export class ProxySession implements LiveSession {
       pending.push(frame);
       return;
     }
+    // Forwarded to a 5.0 connection now: a 3.1.1 CONNACK can no longer be retried unseen (auto).
+    if (this.retryConnect !== undefined && this.state === State.Open) this.retryConnect = undefined;
     // Keep-alive counts whole Control Packets [MQTT-3.1.2-24]: dribbled bytes do not keep a session alive.
     this.lastRx = this.rxAt;
     this.host.metrics.packet(frame.type, frame.length, 'in');
@@ -267,10 +269,11 @@ export class ProxySession implements LiveSession {
     const level = p.protocolVersion === 5 ? this.host.upstream?.level : undefined;
     if (level === 4 && !this.startTranslation(p)) return;
     // `auto`, level unknown: hold the device's packets until the broker has answered, so none reaches
-    // a connection that is replaced by a 3.1.1 one.
-    if (p.protocolVersion === 5 && this.host.upstream?.setting === 'auto' && level === undefined) {
+    // a connection that is replaced by a 3.1.1 one. Learned 5: forward at once; the retry stays possible
+    // until the device sends something after its CONNECT (onFrame).
+    if (p.protocolVersion === 5 && this.host.upstream?.setting === 'auto' && level !== 4) {
       this.retryConnect = p;
-      this.holding = true;
+      this.holding = level === undefined;
     }
     this.openUpstream(frame);
     this.state = State.Open;
@@ -652,6 +655,9 @@ export class ProxySession implements LiveSession {
     }
     const p = this.upstreamPacket<ConnackPacket>(frame);
     if (!p) return;
+    // `auto`: a 5.0 CONNACK (whatever its code) means a 5.0 broker; later sessions need not wait for it.
+    if (this.version === 5 && !this.tx && this.host.upstream?.setting === 'auto')
+      this.host.upstream.learned = 5;
     const code = p.reasonCode ?? p.returnCode ?? 0;
     if (code !== 0 && !this.upAccepted) {
       // The broker refused the session: the device gets that refusal in its own version, and the session

@@ -34,9 +34,12 @@ const MAX_TRACKED_FILTER_CHARS = 64 * 1024;
 /**
  * Which MQTT level the node speaks upstream for a 5.0 device (`enforcement.upstream.protocol`). `auto`
  * sends 5.0 until the broker refuses the level once, then speaks 3.1.1 to it for the life of the process.
+ * A 5.0 CONNACK teaches it 5 as well, so later sessions take the fast path without waiting for the
+ * broker's CONNACK (a broker replaced by a 3.1.1 one is still detected while a session has sent nothing
+ * after its CONNECT).
  */
 export class UpstreamLevel {
-  learned: 4 | undefined;
+  learned: 4 | 5 | undefined;
 
   constructor(
     readonly setting: 'auto' | 4 | 5,

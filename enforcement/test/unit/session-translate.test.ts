@@ -401,3 +401,39 @@ describe('translated proxy session: spec corners', () => {
     expect(up.isPaused()).toBe(false);
   });
 });
+
+describe('upstream.protocol auto in front of a 5.0 broker', () => {
+  it('a 5.0 CONNACK teaches the node the broker speaks 5.0: later sessions forward at once, byte for byte, without waiting for the CONNACK', async () => {
+    const level = new UpstreamLevel('auto');
+    const first = newSession(level);
+    first.device.push(connect5('dev-auto5-a'));
+    await settle(() => (first.ups[0]?.writes.length ?? 0) > 0);
+    first.ups[0]?.push(Buffer.from([0x20, 0x03, 0x00, 0x00, 0x00])); // a 5.0 CONNACK
+    await settle(() => first.device.writes.length > 0);
+    expect(level.level).toBe(5);
+    // A device that pipelines: CONNECT and a PUBLISH in one chunk, before any CONNACK.
+    const second = newSession(level);
+    const bytes = Buffer.concat([
+      connect5('dev-auto5-b'),
+      gen({ cmd: 'publish', topic: 'a/b', payload: Buffer.from('x'), qos: 1, messageId: 3 }, 5),
+    ]);
+    second.device.push(bytes);
+    await settle(() => Buffer.concat(second.ups[0]?.writes ?? []).length === bytes.length);
+    expect(Buffer.concat(second.ups[0]?.writes ?? [])).toEqual(bytes);
+  });
+
+  it('a broker that speaks 5.0 and is later replaced by a 3.1.1 one: a session that sent nothing after CONNECT is retried as 3.1.1', async () => {
+    const level = new UpstreamLevel('auto');
+    level.learned = 5;
+    const { device, ups } = newSession(level);
+    device.push(connect5('dev-auto5-c'));
+    await settle(() => (ups[0]?.writes.length ?? 0) > 0);
+    ups[0]?.push(Buffer.from([0x20, 0x02, 0x00, 0x01]));
+    await settle(() => ups.length === 2 && (ups[1]?.writes.length ?? 0) > 0);
+    expect(level.level).toBe(4);
+    expect(packetsOf(ups[1]?.writes ?? [], 4, 'in')).toMatchObject([{ cmd: 'connect', protocolVersion: 4 }]);
+    ups[1]?.push(Buffer.from([0x20, 0x02, 0x00, 0x00]));
+    await settle(() => device.writes.length > 0);
+    expect(packetsOf(device.writes, 5, 'out')).toMatchObject([{ cmd: 'connack', reasonCode: 0 }]);
+  });
+});
