@@ -380,11 +380,10 @@ describe('the console against the api it talks to', () => {
     },
   );
 
-  it('sends a query to every operation that takes one, and a body to every one that needs it', () => {
+  it('describes the query of every operation that takes one, and the body of every one that takes one', () => {
     for (const [op, method, path] of ops()) {
       const query = reader.parameters(method, path, 'query').properties as object;
-      if (Object.keys(query).length > 0 && op !== 'whoAmI')
-        expect(QUERIES[op] ?? BODIES[op], op).toBeDefined();
+      if (Object.keys(query).length > 0) expect(QUERIES[op], op).toBeDefined();
       if (reader.operation(method, path)?.requestBody) expect(BODIES[op], op).toBeDefined();
     }
   });
