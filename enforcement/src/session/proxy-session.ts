@@ -426,10 +426,14 @@ export class ProxySession implements LiveSession {
    * A broker without QoS 2 has no QoS 2 exchange to continue (nats-server 2.9 closes the connection on
    * PUBREC, PUBREL and PUBCOMP), so they never go upstream. The node's own exchanges were answered before
    * this point; a PUBREL for any other id gets PUBCOMP 0x92 Packet Identifier not found (section 4.3.3),
-   * a PUBREC or PUBCOMP for a delivery that never was is dropped.
+   * a PUBREC or PUBCOMP for a delivery that never was is dropped. In a resumed session, such a PUBREL is
+   * the device completing an exchange of an earlier connection [MQTT-4.4.0-1], whose PUBREC the node sent
+   * only after the broker's PUBACK: the message is with the broker, so the answer is Success — 0x92 would
+   * reach the application as a failed publish (clients report it as an error) and invite a resend.
    */
-  private qos2WithoutBroker(cmd: 'pubrec' | 'pubrel' | 'pubcomp', id: number): void {
-    if (cmd === 'pubrel') this.toDevice(Buffer.from([0x70, 0x03, id >> 8, id & 0xff, 0x92]));
+  private qos2WithoutBroker(tx: Translator, cmd: 'pubrec' | 'pubrel' | 'pubcomp', id: number): void {
+    if (cmd !== 'pubrel') return;
+    this.toDevice(tx.resumed ? encodeAck(7, id) : Buffer.from([0x70, 0x03, id >> 8, id & 0xff, 0x92]));
   }
 
   /**
@@ -456,7 +460,7 @@ export class ProxySession implements LiveSession {
   /** Acknowledgements, UNSUBSCRIBE and PINGREQ: reason codes and properties exist on the 5.0 side only. */
   private otherUpstream(tx: Translator, p: Packet): void {
     if (tx.maxQoS < 2 && (p.cmd === 'pubrec' || p.cmd === 'pubrel' || p.cmd === 'pubcomp'))
-      return this.qos2WithoutBroker(p.cmd, p.messageId);
+      return this.qos2WithoutBroker(tx, p.cmd, p.messageId);
     switch (p.cmd) {
       case 'puback':
         this.toUpstream(encodeAck(4, p.messageId));

@@ -92,7 +92,11 @@ export class Translator {
     return connectTo4(this.connect, this.clientId, this.maxQoS as QoS);
   }
 
+  /** The broker resumed an existing session (CONNACK Session Present 1). */
+  resumed = false;
+
   connack(p: ConnackPacket): Buffer {
+    if ((p.returnCode ?? 0) === 0 && p.sessionPresent) this.resumed = true;
     const adv: Advertised = { topicAliasMaximum: TOPIC_ALIAS_MAXIMUM, maximumPacketSize: this.nodeMaxPacket };
     const asked = (this.connect.properties?.sessionExpiryInterval as number | undefined) ?? 0;
     const granted = grantedSessionExpiry(this.connect);

@@ -359,6 +359,52 @@ describe('MQTT 5 devices through the node to nats-server (3.1.1 upstream, transl
     await endClient(peer);
   });
 
+  it('QoS 2 across a reconnect: the PUBREL a device resends in its resumed session gets PUBCOMP Success and the message arrived once', async () => {
+    const peer = await connectClient(direct, { clientId: 'tx-q2r-peer', protocolVersion: 4 });
+    const seen = collect(peer);
+    await peer.subscribeAsync('devices/tx-q2r/#', { qos: 1 });
+    const v5 = (p: Record<string, unknown>): Buffer =>
+      mqttPacket.generate(p as unknown as mqttPacket.Packet, { protocolVersion: 5 });
+    const connect = v5({
+      cmd: 'connect',
+      protocolId: 'MQTT',
+      protocolVersion: 5,
+      clean: false,
+      keepalive: 0,
+      clientId: 'tx-q2r',
+      properties: { sessionExpiryInterval: 600 },
+    });
+    const open = async () => {
+      const raw = await rawConnect(tn.ports.tcp as number);
+      const got: Packet[] = [];
+      const parser = mqttPacket.parser({ protocolVersion: 5 });
+      parser.on('packet', (p: Packet) => got.push(p));
+      raw.socket.on('data', (d: Buffer) => parser.parse(d));
+      raw.socket.write(connect);
+      await until('connack', () => got.find((p) => p.cmd === 'connack'));
+      return { raw, got };
+    };
+    const first = await open();
+    first.raw.socket.write(
+      v5({ cmd: 'publish', topic: 'devices/tx-q2r/m', payload: Buffer.from('q2'), qos: 2, messageId: 9 }),
+    );
+    await until('pubrec', () => first.got.find((p) => p.cmd === 'pubrec'));
+    // The connection drops before the device's PUBREL.
+    first.raw.socket.destroy();
+    await first.raw.closed;
+    const again = await open();
+    expect(again.got[0]).toMatchObject({ cmd: 'connack', sessionPresent: true });
+    // [MQTT-4.4.0-1]: the device resends its PUBREL in the resumed session.
+    again.raw.socket.write(v5({ cmd: 'pubrel', messageId: 9 }));
+    const comp = await until('pubcomp', () => again.got.find((p) => p.cmd === 'pubcomp'));
+    expect((comp as { reasonCode?: number }).reasonCode ?? 0).toBe(0);
+    await until('delivered', () => seen.includes('devices/tx-q2r/m=q2@1'));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(seen.filter((m) => m.startsWith('devices/tx-q2r/'))).toEqual(['devices/tx-q2r/m=q2@1']);
+    again.raw.socket.destroy();
+    await endClient(peer);
+  });
+
   it('the device’s Receive Maximum holds: no more unacknowledged QoS 1 deliveries than it allows, the rest after its PUBACKs', async () => {
     const raw = await rawConnect(tn.ports.tcp as number);
     const got: Packet[] = [];

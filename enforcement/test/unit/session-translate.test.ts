@@ -402,6 +402,40 @@ describe('translated proxy session: spec corners', () => {
   });
 });
 
+describe('translated proxy session: QoS 2 completed by the node across a reconnect', () => {
+  it('maxQos 1 - in a resumed session, a PUBREL for an exchange of the earlier connection gets PUBCOMP Success; in a new session 0x92', async () => {
+    for (const present of [true, false]) {
+      const { device, ups } = newSession(new UpstreamLevel(4, 1));
+      device.push(
+        gen(
+          {
+            cmd: 'connect',
+            protocolId: 'MQTT',
+            protocolVersion: 5,
+            clean: false,
+            keepalive: 0,
+            clientId: 'dev-resume',
+            properties: { sessionExpiryInterval: 600 },
+          },
+          5,
+        ),
+      );
+      await settle(() => (ups[0]?.writes.length ?? 0) > 0);
+      ups[0]?.push(Buffer.from([0x20, 0x02, present ? 0x01 : 0x00, 0x00]));
+      await settle(() => device.writes.length > 0);
+      // The device resends PUBREL for the exchange whose PUBREC it got before the connection dropped
+      // [MQTT-4.4.0-1]; the node sent that PUBREC only after the broker's PUBACK.
+      device.push(gen({ cmd: 'pubrel', messageId: 9 }, 5));
+      await settle(() => device.writes.length > 1);
+      const [connack, pubcomp] = packetsOf(device.writes, 5, 'out');
+      expect(connack).toMatchObject({ cmd: 'connack', sessionPresent: present });
+      expect(pubcomp).toMatchObject({ cmd: 'pubcomp', messageId: 9 });
+      expect((pubcomp as { reasonCode?: number }).reasonCode ?? 0).toBe(present ? 0 : 0x92);
+      expect(packetsOf(ups[0]?.writes ?? [], 4, 'in').map((p) => p.cmd)).toEqual(['connect']);
+    }
+  });
+});
+
 describe('translated proxy session: Receive Maximum and Maximum Packet Size together', () => {
   it('a delivery too large for the device is acknowledged upstream once and takes no place; a PUBACK or PUBREC with an error code frees one', async () => {
     const { device, up } = await openSession(
