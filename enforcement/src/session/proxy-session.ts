@@ -480,7 +480,14 @@ export class ProxySession implements LiveSession {
       case 'unsubscribe':
         return this.toUpstream(tx.unsubscribe(p));
       case 'pingreq':
-        return this.toUpstream(Buffer.from([0xc0, 0x00]));
+        this.toUpstream(Buffer.from([0xc0, 0x00]));
+        // The broker is not read while the device's window is full, so its PINGRESP would wait for the
+        // device's acknowledgement: answered here instead [MQTT-3.12.4-1], the broker's one dropped later.
+        if (this.quotaPaused) {
+          tx.pingsAnswered++;
+          this.toDevice(Buffer.from([0xd0, 0x00]));
+        }
+        return;
       default:
         return undefined;
     }
@@ -608,9 +615,14 @@ export class ProxySession implements LiveSession {
       case 5:
       case 7:
       case 13:
-        // PUBREC, PUBCOMP and PINGRESP of 3.1.1 are valid 5.0 packets as they are (section 3.5.2.1)
-        if (this.upstreamPacket(frame)) this.forwardDevice(frame);
-        return;
+        // PUBREC, PUBCOMP and PINGRESP of 3.1.1 are valid 5.0 packets as they are (section 3.5.2.1); a
+        // PINGRESP the node already gave the device (otherUpstream) is dropped.
+        if (!this.upstreamPacket(frame)) return;
+        if (frame.type === 13 && (this.tx as Translator).pingsAnswered > 0) {
+          (this.tx as Translator).pingsAnswered--;
+          return;
+        }
+        return this.forwardDevice(frame);
       default:
         return this.close('disconnect.upstream_closed', `packet type ${frame.type} from a 3.1.1 broker`);
     }

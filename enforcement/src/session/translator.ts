@@ -92,6 +92,8 @@ export class Translator {
     return connectTo4(this.connect, this.clientId, this.maxQoS as QoS);
   }
 
+  /** PINGREQs the node answered itself while the broker was not read: their PINGRESPs are dropped. */
+  pingsAnswered = 0;
   /** The broker resumed an existing session (CONNACK Session Present 1). */
   resumed = false;
 

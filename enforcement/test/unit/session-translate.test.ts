@@ -486,6 +486,37 @@ describe('translated proxy session: Receive Maximum and Maximum Packet Size toge
   });
 });
 
+describe('translated proxy session: keep-alive while the device’s Receive Maximum is used up', () => {
+  it('a PINGREQ is answered at once while the broker is not read, and the broker’s own PINGRESP is not passed on twice', async () => {
+    const { device, up } = await openSession({ clientId: 'dev-ping', properties: { receiveMaximum: 1 } });
+    const pub = (id: number): Buffer =>
+      gen({ cmd: 'publish', topic: 'q', payload: Buffer.from('x'), qos: 1, messageId: id }, 4);
+    up.push(Buffer.concat([pub(1), pub(2)]));
+    await tick();
+    expect(up.isPaused()).toBe(true);
+    const toDevice = (): string[] => packetsOf(device.writes, 5, 'out').map((p) => p.cmd);
+    // A device busy with its one delivery: a broker (5.0) would answer its PINGREQ whatever the window.
+    device.push(gen({ cmd: 'pingreq' }, 5));
+    await tick();
+    expect(toDevice()).toEqual(['connack', 'publish', 'pingresp']);
+    // The PINGREQ still keeps the upstream connection alive; the broker's answer is read later.
+    expect(packetsOf(up.writes, 4, 'in').map((p) => p.cmd)).toEqual(['connect', 'pingreq']);
+    up.push(Buffer.from([0xd0, 0x00]));
+    device.push(gen({ cmd: 'puback', messageId: 1 }, 5));
+    await settle(() => toDevice().length >= 4);
+    await tick();
+    expect(toDevice()).toEqual(['connack', 'publish', 'pingresp', 'publish']);
+    // Outside a full window, PINGREQ and PINGRESP travel as before.
+    device.push(gen({ cmd: 'puback', messageId: 2 }, 5));
+    device.push(gen({ cmd: 'pingreq' }, 5));
+    await tick();
+    expect(toDevice()).toEqual(['connack', 'publish', 'pingresp', 'publish']);
+    up.push(Buffer.from([0xd0, 0x00]));
+    await settle(() => toDevice().length >= 5);
+    expect(toDevice()).toEqual(['connack', 'publish', 'pingresp', 'publish', 'pingresp']);
+  });
+});
+
 describe('upstream.protocol auto in front of a 5.0 broker', () => {
   it('a 5.0 CONNACK teaches the node the broker speaks 5.0: later sessions forward at once, byte for byte, without waiting for the CONNACK', async () => {
     const level = new UpstreamLevel('auto');
