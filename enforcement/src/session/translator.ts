@@ -70,6 +70,11 @@ export class Translator {
    *  one read chunk held). */
   readonly waiting: { id: number; out: Buffer }[] = [];
 
+  /** PINGREQs the node answered itself while the broker was not read: their PINGRESPs are dropped. */
+  pingsAnswered = 0;
+  /** The broker resumed an existing session (CONNACK Session Present 1). */
+  resumed = false;
+
   /** Filters subscribed on this connection → whether their subscribe wanted no retained messages. */
   private readonly filters = new Map<string, boolean>();
   /** Total length of the keys of `filters`. */
@@ -91,11 +96,6 @@ export class Translator {
   connectBytes(): Buffer {
     return connectTo4(this.connect, this.clientId, this.maxQoS as QoS);
   }
-
-  /** PINGREQs the node answered itself while the broker was not read: their PINGRESPs are dropped. */
-  pingsAnswered = 0;
-  /** The broker resumed an existing session (CONNACK Session Present 1). */
-  resumed = false;
 
   connack(p: ConnackPacket): Buffer {
     if ((p.returnCode ?? 0) === 0 && p.sessionPresent) this.resumed = true;
