@@ -138,6 +138,10 @@ export class ProxySession implements LiveSession {
   /** 5.0 topic aliases, device → broker and broker → device. */
   private aliasIn: Map<number, string> | undefined;
   private aliasOut: Map<number, string> | undefined;
+  /** The broker's Topic Alias Maximum from its CONNACK (undefined until then), which bounds aliasIn. */
+  private aliasInMax: number | undefined;
+  /** The device's Topic Alias Maximum from its CONNECT, which bounds aliasOut. */
+  private aliasOutMax = 0;
   /** SUBSCRIBEs forwarded narrowed: packet id → SUBACK codes of the denied filters (undefined = forwarded). */
   private narrowed: Map<number, (number | undefined)[]> | undefined;
   /** QoS 2 flows the node answered itself (3.1.1 ACL-denied PUBLISH; denied deliveries). */
@@ -266,6 +270,7 @@ export class ProxySession implements LiveSession {
       return this.teardown();
     }
     this.keepAliveMs = p.keepalive * 1000 * this.host.limits.keepAliveFactor;
+    this.aliasOutMax = (p.properties?.topicAliasMaximum as number | undefined) ?? 0;
     const level = p.protocolVersion === 5 ? this.host.upstream?.level : undefined;
     if (level === 4 && !this.startTranslation(p)) return;
     // `auto`, level unknown: hold the device's packets until the broker has answered, so none reaches
@@ -497,14 +502,25 @@ export class ProxySession implements LiveSession {
   private resolveAlias(p: PublishPacket, dir: 'in' | 'out'): string | undefined {
     const alias = p.properties?.topicAlias as number | undefined;
     if (alias === undefined) return p.topic;
-    if (this.tx && dir === 'in' && alias > TOPIC_ALIAS_MAXIMUM) {
-      // Above the Topic Alias Maximum the node advertised: DISCONNECT 0x94 [MQTT-3.3.2-9]
+    // The device may not exceed the Topic Alias Maximum of the CONNACK it got: the node's own when it
+    // translates, else the broker's (known once the broker answered): DISCONNECT 0x94 [MQTT-3.3.2-9].
+    // This also bounds the alias map by construction, not only by what the broker would refuse later.
+    const inMax = this.tx ? TOPIC_ALIAS_MAXIMUM : this.aliasInMax;
+    if (dir === 'in' && inMax !== undefined && alias > inMax) {
       this.violation({
         reason: 'protocol.invalid_topic',
         clause: 'MQTT-3.3.2-9',
-        detail: `topic alias ${alias} above the maximum ${TOPIC_ALIAS_MAXIMUM}`,
+        detail: `topic alias ${alias} above the maximum ${inMax}`,
         code: 0x94,
       });
+      return undefined;
+    }
+    // A broker must not exceed the device's maximum either [MQTT-3.3.2-10].
+    if (dir === 'out' && alias > this.aliasOutMax) {
+      this.close(
+        'disconnect.upstream_closed',
+        `topic alias ${alias} from upstream above the device's maximum`,
+      );
       return undefined;
     }
     const map = dir === 'in' ? (this.aliasIn ??= new Map()) : (this.aliasOut ??= new Map());
@@ -674,6 +690,9 @@ export class ProxySession implements LiveSession {
     // `auto`: a 5.0 CONNACK (whatever its code) means a 5.0 broker; later sessions need not wait for it.
     if (this.version === 5 && !this.tx && this.host.upstream?.setting === 'auto')
       this.host.upstream.learned = 5;
+    // Absent means the broker takes no aliases [MQTT-3.2.2-18]; the device learns the same from it.
+    if (this.version === 5 && !this.tx)
+      this.aliasInMax = (p.properties?.topicAliasMaximum as number | undefined) ?? 0;
     const code = p.reasonCode ?? p.returnCode ?? 0;
     if (code !== 0 && !this.upAccepted) {
       // The broker refused the session: the device gets that refusal in its own version, and the session

@@ -138,6 +138,43 @@ describe('proxy to Mosquitto', () => {
     );
   });
 
+  it("protocol - MQTT 5 topic aliases up to the broker's Topic Alias Maximum pass; one above it gets DISCONNECT 0x94 from the node", async () => {
+    const watcher = await connectClient(broker.url, { clientId: 'watch-alias' });
+    await watcher.subscribeAsync('devices/v5-alias/#', { qos: 0 });
+    const got: string[] = [];
+    watcher.on('message', (topic, body) => got.push(`${topic} ${body}`));
+    const raw = await rawConnect(tn.ports.tcp as number);
+    raw.socket.write(rawConnectPacket('v5-alias', { version: 5 }));
+    await raw.waitBytes(5);
+    // Mosquitto's CONNACK carries its Topic Alias Maximum (10 by default), which the device must respect
+    const connack = raw.received();
+    const max = connack.indexOf(0x22, 5) > 0 ? connack.readUInt16BE(connack.indexOf(0x22, 5) + 1) : 0;
+    expect(max).toBeGreaterThan(0);
+    const publishWithAlias = (topic: string, alias: number, body: string): Buffer => {
+      const t = Buffer.from(topic);
+      const rest = Buffer.concat([
+        Buffer.from([t.length >> 8, t.length & 0xff]),
+        t,
+        Buffer.from([3, 0x23, alias >> 8, alias & 0xff]),
+        Buffer.from(body),
+      ]);
+      return Buffer.concat([Buffer.from([0x30, rest.length]), rest]);
+    };
+    raw.socket.write(publishWithAlias('devices/v5-alias/t', max, 'set'));
+    raw.socket.write(publishWithAlias('', max, 'by-alias'));
+    await until('both aliased messages', () => got.length === 2);
+    expect(got).toEqual(['devices/v5-alias/t set', 'devices/v5-alias/t by-alias']);
+    const before = raw.received().length;
+    raw.socket.write(publishWithAlias('devices/v5-alias/t', max + 1, 'over'));
+    await raw.closed;
+    const tail = raw.received().subarray(before);
+    expect([tail[0], tail[2]]).toEqual([0xe0, 0x94]);
+    const ev = eventsOf(tn.events, 'protocol.invalid_topic').find((e) => e.subject.clientId === 'v5-alias');
+    expect(ev?.rule?.id).toBe('MQTT-3.3.2-9');
+    expect(got).toHaveLength(2);
+    await endClient(watcher);
+  });
+
   it('protocol - keep-alive is enforced by the node (1.2 × here) with DISCONNECT 0x8D on MQTT 5', async () => {
     const raw = await rawConnect(tn.ports.tcp as number);
     raw.socket.write(rawConnectPacket('v5-e', { version: 5, keepalive: 2 }));
