@@ -8,16 +8,7 @@ import { getFreePort, startNats, tempDir } from '@sentinel/infra';
 import type { NatsServer } from '@sentinel/infra';
 import { connectClient, endClient, eventsOf, startTestNode, until } from '../support/kit.ts';
 import type { TestNode } from '../support/kit.ts';
-
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../support/random-mqtt.ts';
 
 const gen = (p: Record<string, unknown>, v: 4 | 5 = 4): Buffer =>
   mqttPacket.generate(p as unknown as mqttPacket.Packet, { protocolVersion: v });

@@ -7,6 +7,7 @@ import type { ConnectPacket } from '../../src/protocol/packets.ts';
 const gen = (p: Record<string, unknown>): Buffer =>
   mqttPacket.generate(p as unknown as mqttPacket.Packet, { protocolVersion: 5 });
 
+/** A small deterministic PRNG (xorshift32) for the fuzz and random tests, so a failure replays from its seed. */
 export function rng(seed: number): () => number {
   let x = seed >>> 0 || 1;
   return () => {

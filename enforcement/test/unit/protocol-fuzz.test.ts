@@ -7,17 +7,7 @@ import { REASONS } from '@sentinel/ingest';
 import { decodePacket } from '../../src/protocol/decode.ts';
 import { Framer } from '../../src/protocol/framer.ts';
 import type { MqttVersion } from '../../src/protocol/packets.ts';
-
-// A small deterministic PRNG so a failure can be replayed from its seed.
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../support/random-mqtt.ts';
 
 const SEEDS: Array<{ p: Record<string, unknown>; v: MqttVersion }> = [
   {

@@ -2,85 +2,17 @@
 // arrived, merged into one write per chunk, in order around the packets the node answers or drops itself.
 // The random test compares what reaches the broker with the simple model — every allowed packet, as is,
 // in order — over random mixes of allowed and denied PUBLISHes cut into random chunks.
-import { Duplex } from 'node:stream';
 import mqttPacket from 'mqtt-packet';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createNodeMetrics } from '../../src/metrics.ts';
-import { TopicAclEngine } from '../../src/policy/acl.ts';
 import { DEFAULT_DEVICE_ACL } from '../../src/policy/config.ts';
-import { TokenBucketRateLimiter } from '../../src/policy/rate-limit.ts';
-import type { RateLimits } from '../../src/policy/types.ts';
 import { ForwardRun } from '../../src/session/forward-run.ts';
-import { Pipeline } from '../../src/session/pipeline.ts';
-import { ProxySession } from '../../src/session/proxy-session.ts';
-import { SessionRegistry } from '../../src/session/registry.ts';
+import { memorySession, stopMemorySessions, tick } from '../support/memory-session.ts';
+import type { Wire } from '../support/memory-session.ts';
 
-const WIDE = { rate: 1e9, burst: 1e9 };
-const LIMITS: RateLimits = {
-  global: WIDE,
-  per_ip: WIDE,
-  connect: WIDE,
-  publish: WIDE,
-  subscribe: WIDE,
-  per_client: WIDE,
-};
-
-/** One end of a connection: records every write call (one call = one syscall on a socket). */
-class Wire extends Duplex {
-  writes: Buffer[] = [];
-  constructor() {
-    super({ allowHalfOpen: false });
-  }
-  override _read(): void {}
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
-    this.writes.push(Buffer.from(chunk));
-    cb();
-  }
-  override _writev(chunks: { chunk: Buffer }[], cb: () => void): void {
-    this.writes.push(Buffer.concat(chunks.map((c) => c.chunk)));
-    cb();
-  }
-  get bytes(): Buffer {
-    return Buffer.concat(this.writes);
-  }
-}
-
-const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
-
-const registries: SessionRegistry[] = [];
-afterEach(() => registries.splice(0).forEach((r) => r.stop()));
+afterEach(stopMemorySessions);
 
 async function openSession(clientId: string) {
-  const pipeline = new Pipeline(
-    { node: 'unit', certBinding: 'off', publishEvents: 'summary', allowEmptyClientId: false },
-    {
-      limiter: new TokenBucketRateLimiter({ limits: LIMITS }),
-      acl: new TopicAclEngine({ defaultRules: DEFAULT_DEVICE_ACL }),
-      emit: () => undefined,
-      metrics: createNodeMetrics(),
-    },
-  );
-  const registry = new SessionRegistry({ pipeline, tickMs: 60_000, summaryIntervalMs: 60_000 });
-  registries.push(registry);
-  const device = new Wire();
-  const up = new Wire();
-  const session = new ProxySession(
-    device,
-    { ip: '10.1.2.3', port: 1234, transport: 'tcp' },
-    {
-      pipeline,
-      registry,
-      metrics: createNodeMetrics(),
-      limits: {
-        maxPacketSize: 1 << 20,
-        upstreamMaxPacketSize: 1 << 20,
-        connectTimeoutMs: 10_000,
-        keepAliveFactor: 1.5,
-        allowMqtt31: false,
-      },
-      openUpstream: () => up,
-    },
-  );
+  const { session, device, ups } = memorySession({ rules: DEFAULT_DEVICE_ACL });
   await tick();
   device.push(
     mqttPacket.generate({
@@ -92,7 +24,9 @@ async function openSession(clientId: string) {
       clientId,
     }),
   );
-  for (let i = 0; i < 5 && up.writes.length === 0; i++) await tick();
+  for (let i = 0; i < 5 && (ups[0]?.writes.length ?? 0) === 0; i++) await tick();
+  expect(ups).toHaveLength(1);
+  const up = ups[0] as Wire;
   expect(up.writes).toHaveLength(1); // the CONNECT, as it arrived
   up.push(mqttPacket.generate({ cmd: 'connack', returnCode: 0, sessionPresent: false }));
   await tick();

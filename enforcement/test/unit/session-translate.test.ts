@@ -2,45 +2,18 @@
 // The `auto` retry, the node-completed QoS 2 exchange, and random traffic both ways: whatever the device
 // and the broker send, every packet the node writes upstream decodes as 3.1.1 and every packet it writes
 // to the device decodes as 5.0.
-import { Duplex } from 'node:stream';
 import mqttPacket from 'mqtt-packet';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createNodeMetrics } from '../../src/metrics.ts';
-import { TopicAclEngine } from '../../src/policy/acl.ts';
-import { TokenBucketRateLimiter } from '../../src/policy/rate-limit.ts';
 import type { RateLimits } from '../../src/policy/types.ts';
 import { decodePacket } from '../../src/protocol/decode.ts';
 import { Framer } from '../../src/protocol/framer.ts';
 import type { MqttVersion, Packet } from '../../src/protocol/packets.ts';
-import { Pipeline } from '../../src/session/pipeline.ts';
-import { ProxySession } from '../../src/session/proxy-session.ts';
-import { SessionRegistry } from '../../src/session/registry.ts';
+import type { ProxySession } from '../../src/session/proxy-session.ts';
 import { UpstreamLevel } from '../../src/session/translator.ts';
+import { memorySession, stopMemorySessions, tick, WIDE_LIMITS } from '../support/memory-session.ts';
+import type { Wire } from '../support/memory-session.ts';
 import { randomDevicePacket, randomTopic, rng } from '../support/random-mqtt.ts';
 
-const WIDE = { rate: 1e9, burst: 1e9 };
-const LIMITS: RateLimits = {
-  global: WIDE,
-  per_ip: WIDE,
-  connect: WIDE,
-  publish: WIDE,
-  subscribe: WIDE,
-  per_client: WIDE,
-};
-
-class Wire extends Duplex {
-  writes: Buffer[] = [];
-  constructor() {
-    super({ allowHalfOpen: false });
-  }
-  override _read(): void {}
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
-    this.writes.push(Buffer.from(chunk));
-    cb();
-  }
-}
-
-const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 const gen = (p: Record<string, unknown>, v: MqttVersion): Buffer =>
   mqttPacket.generate(p as unknown as mqttPacket.Packet, { protocolVersion: v });
 
@@ -64,54 +37,17 @@ function packetsOf(bufs: Buffer[], version: MqttVersion, dir: 'in' | 'out'): Pac
   return out;
 }
 
-const registries: SessionRegistry[] = [];
-afterEach(() => registries.splice(0).forEach((r) => r.stop()));
+afterEach(stopMemorySessions);
 
-function newSession(level: UpstreamLevel, limits: RateLimits = LIMITS) {
-  const metrics = createNodeMetrics();
-  const pipeline = new Pipeline(
-    { node: 'unit', certBinding: 'off', publishEvents: 'summary', allowEmptyClientId: false },
-    {
-      limiter: new TokenBucketRateLimiter({ limits }),
-      acl: new TopicAclEngine({
-        defaultRules: {
-          publish: { allow: ['#'] },
-          subscribe: { allow: ['#'] },
-          retain: true,
-          wildcards: true,
-        },
-      }),
-      emit: () => undefined,
-      metrics,
-    },
-  );
-  const registry = new SessionRegistry({ pipeline, tickMs: 60_000, summaryIntervalMs: 60_000 });
-  registries.push(registry);
-  const device = new Wire();
-  const ups: Wire[] = [];
-  const session = new ProxySession(
-    device,
-    { ip: '10.1.2.3', port: 1234, transport: 'tcp' },
-    {
-      pipeline,
-      registry,
-      metrics,
-      limits: {
-        maxPacketSize: 1 << 20,
-        upstreamMaxPacketSize: 1 << 20,
-        connectTimeoutMs: 10_000,
-        keepAliveFactor: 1.5,
-        allowMqtt31: false,
-      },
-      openUpstream: () => {
-        const w = new Wire();
-        ups.push(w);
-        return w;
-      },
-      upstream: level,
-    },
-  );
-  return { session, device, ups };
+const ALLOW_ALL = {
+  publish: { allow: ['#'] },
+  subscribe: { allow: ['#'] },
+  retain: true,
+  wildcards: true,
+};
+
+function newSession(level: UpstreamLevel, limits: RateLimits = WIDE_LIMITS) {
+  return memorySession({ rules: ALLOW_ALL, limits, upstream: level });
 }
 
 const connect5 = (clientId: string): Buffer =>
@@ -326,7 +262,7 @@ function randomBrokerPacket(r: () => number): Buffer {
 async function openSession(
   connect: Record<string, unknown>,
   maxQos: 1 | 2 = 1,
-  limits: RateLimits = LIMITS,
+  limits: RateLimits = WIDE_LIMITS,
 ): Promise<{ session: ProxySession; device: Wire; up: Wire }> {
   const { session, device, ups } = newSession(new UpstreamLevel(4, maxQos), limits);
   device.push(
@@ -373,7 +309,7 @@ describe('translated proxy session: spec corners', () => {
 
   it('Receive Maximum: a device PUBACK the node drops for a rate limit still frees its place, so the next delivery is sent', async () => {
     // Per-IP tier: the CONNECT and one PUBACK pass, the second PUBACK is dropped.
-    const limits = { ...LIMITS, per_ip: { rate: 0.001, burst: 2 } };
+    const limits = { ...WIDE_LIMITS, per_ip: { rate: 0.001, burst: 2 } };
     const { device, up } = await openSession(
       { clientId: 'dev-rl-ack', properties: { receiveMaximum: 1 } },
       1,
