@@ -50,12 +50,14 @@ export {
 export type { StreamKey } from './contract/subjects.ts';
 export {
   validateDecisionEvent,
+  checkDecisionEvent,
   validateIncident,
   validateBanDecision,
   validateAnalystAction,
   formatProblems,
 } from './contract/validate.ts';
 export type { FieldProblem, Validated } from './contract/validate.ts';
+export { isValidDecisionEvent } from './contract/accept.ts';
 export { makeEvent } from './contract/make.ts';
 export type { EventInit } from './contract/make.ts';
 

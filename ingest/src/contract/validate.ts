@@ -1,6 +1,7 @@
 // Validation at the boundary (consumers, HTTP intake): each problem names the field and says why.
 // Hand-written rather than schema-generated so that the messages read well and the consumer path
 // stays fast (about a microsecond per event).
+import { isValidDecisionEvent } from './accept.ts';
 import { isReasonCode } from './reasons.ts';
 import { isUlid } from './ulid.ts';
 import {
@@ -156,7 +157,17 @@ function envelope(c: Checker, o: Obj): void {
   c.int(o, 'ts', true, 0, 8_640_000_000_000_000);
 }
 
+/**
+ * The decision-event contract at a boundary. Nearly every record is valid, so the yes/no check
+ * (accept.ts) answers first; only a record it turns down goes through the full check, which names each
+ * problem. Both give the same verdict (equivalence tests), and a valid record is returned as it came.
+ */
 export function validateDecisionEvent(input: unknown): Validated<DecisionEventV1> {
+  return isValidDecisionEvent(input) ? { ok: true, value: input } : checkDecisionEvent(input);
+}
+
+/** The full check of a decision event: every field that is wrong, and why. */
+export function checkDecisionEvent(input: unknown): Validated<DecisionEventV1> {
   const o = root(input);
   if (Array.isArray(o)) return { ok: false, problems: o };
   const c = new Checker();

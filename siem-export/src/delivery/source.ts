@@ -4,7 +4,6 @@ import { eventSubject, STREAMS, SUBJECTS, validateDecisionEvent, validateInciden
 import type { EventKind, Validated } from '@sentinel/ingest';
 import type { SinkConfig } from '../config.ts';
 import type { ExportRecord } from '../format/types.ts';
-import { isValidDecisionEvent } from './accept.ts';
 
 export interface Source {
   stream: string;
@@ -28,8 +27,6 @@ export function sourcesFor(cfg: SinkConfig): Source[] {
       durable: durableName(cfg.name, 'events'),
       filterSubject: kinds.length === 1 ? eventSubject(kinds[0] as EventKind) : `${SUBJECTS.events}.>`,
       parse: (input) => {
-        // The common case answered by the yes/no check; the full validator names the problems.
-        if (isValidDecisionEvent(input)) return { ok: true, value: { type: 'event', value: input } };
         const v = validateDecisionEvent(input);
         return v.ok ? { ok: true, value: { type: 'event', value: v.value } } : v;
       },

@@ -1,4 +1,5 @@
-// The export's yes/no event check against the contract's full validator: on valid events of every shape,
+// The contract's yes/no event check (isValidDecisionEvent, the fast path of validateDecisionEvent) against
+// its full check (checkDecisionEvent), on the export's records: on valid events of every shape,
 // on each valid event mutated at one or a few places (fields removed, nulled, retyped, pushed to and past
 // their limits, unknown enum values, extra keys, nested values of the wrong shape) and on hostile events,
 // both must accept and reject exactly the same records, as they arrive (parsed from JSON).
@@ -9,11 +10,11 @@ import {
   makeEvent,
   PACKET_TYPES,
   REASONS,
+  checkDecisionEvent,
+  isValidDecisionEvent,
   ulid,
-  validateDecisionEvent,
 } from '@sentinel/ingest';
 import type { DecisionEventV1, ReasonCode } from '@sentinel/ingest';
-import { isValidDecisionEvent } from '../../src/delivery/accept.ts';
 import { goldenRecords } from '../fixtures.ts';
 import { hostileEvent, rng } from '../hostile.ts';
 
@@ -154,7 +155,7 @@ function mutate(r: () => number, ev: Obj): void {
 const asReceived = (x: unknown): unknown => JSON.parse(JSON.stringify(x) ?? 'null') as unknown;
 
 function expectSameVerdict(input: unknown): boolean {
-  const full = validateDecisionEvent(input).ok;
+  const full = checkDecisionEvent(input).ok;
   expect(isValidDecisionEvent(input), JSON.stringify(input)?.slice(0, 500)).toBe(full);
   return full;
 }

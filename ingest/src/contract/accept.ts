@@ -1,22 +1,18 @@
-// A yes/no version of the contract's decision-event validator for the export's read path, where nearly
-// every record is valid: the same checks in the same terms (validateDecisionEvent in @sentinel/ingest),
-// without building a checker, closures and problem lists per record. It only ever answers "valid" when the
-// full validator would; on "no" the caller runs the full validator, which says what is wrong (so a record
-// this function turned down by mistake would still be accepted, only slower). The equivalence tests
-// compare both on valid, mutated and hostile records.
-import {
-  DECISIONS,
-  EVENT_KINDS,
-  isReasonCode,
-  isUlid,
-  PACKET_TYPES,
-  PROTOCOL_VERSIONS,
-} from '@sentinel/ingest';
-import type { DecisionEventV1 } from '@sentinel/ingest';
+// The yes/no form of the decision-event contract check, for the read paths where nearly every record is
+// valid (analytics ingestion, the SIEM export): the same checks in the same terms as checkDecisionEvent()
+// in validate.ts, without building a checker, closures and problem lists per record. It only ever answers
+// "valid" when the full check would; validateDecisionEvent() runs the full check on a "no", so it names
+// the problems (and a record turned down here by mistake would still be accepted, only slower). The
+// equivalence tests (siem-export/test/unit/accept.test.ts) compare both on valid, mutated and hostile
+// records.
+import { isReasonCode } from './reasons.ts';
+import { isUlid } from './ulid.ts';
+import { DECISIONS, EVENT_KINDS, PACKET_TYPES, PROTOCOL_VERSIONS } from './v1.ts';
+import type { DecisionEventV1 } from './v1.ts';
 
 type Obj = Record<string, unknown>;
 
-// The validator's limits (ingest/src/contract/validate.ts).
+// The full check's limits (validate.ts).
 const MAX_STRING = 4096;
 const MAX_TIME = 8_640_000_000_000_000;
 const QOS = [0, 1, 2];
@@ -106,7 +102,7 @@ function ruleOk(r: unknown): boolean {
   );
 }
 
-/** True exactly when validateDecisionEvent(input) would find no problem. */
+/** True exactly when checkDecisionEvent(input) would find no problem. */
 export function isValidDecisionEvent(input: unknown): input is DecisionEventV1 {
   if (!isObject(input)) return false;
   const o = input;
