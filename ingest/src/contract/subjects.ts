@@ -1,4 +1,5 @@
 // Stream, subject and bucket names. Every package takes them from here.
+import { EVENT_KINDS } from './v1.ts';
 import type { EventKind } from './v1.ts';
 
 export const STREAMS = {
@@ -24,8 +25,11 @@ export const SUBJECTS = {
 /** The KV bucket holding active bans; enforcement nodes load it at start and watch it. */
 export const BANS_BUCKET = 'sentinel_bans';
 
+/** One flat string per kind, built once: publishers ask for a subject with every event. */
+const EVENT_SUBJECTS = new Map<string, string>(EVENT_KINDS.map((k) => [k, `${SUBJECTS.events}.${k}`]));
+
 export function eventSubject(kind: EventKind): string {
-  return `${SUBJECTS.events}.${kind}`;
+  return EVENT_SUBJECTS.get(kind) ?? `${SUBJECTS.events}.${kind}`;
 }
 
 /** Dead letters carry the stream and consumer they came from: sentinel.dlq.<stream>.<consumer>. */

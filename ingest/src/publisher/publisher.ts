@@ -123,7 +123,7 @@ export class EventPublisher {
 
   /** Queue one decision event. Never throws for NATS trouble and never waits. */
   publish(event: DecisionEventV1): void {
-    this.publishRaw(subjectOf(event.kind), event.id, JSON.stringify(event));
+    this.publishRaw(eventSubject(event.kind), event.id, JSON.stringify(event));
   }
 
   /** Queue any record with an id (incidents, decisions, actions) on a subject. */
@@ -138,7 +138,7 @@ export class EventPublisher {
    */
   publishAcked(event: DecisionEventV1): Promise<PublishOutcome> {
     return new Promise((resolve) => {
-      this.publishRaw(subjectOf(event.kind), event.id, JSON.stringify(event), resolve);
+      this.publishRaw(eventSubject(event.kind), event.id, JSON.stringify(event), resolve);
     });
   }
 
@@ -443,18 +443,6 @@ export class EventPublisher {
       spoolBytes: this.spool.bytes,
     };
   }
-}
-
-const subjects = new Map<string, string>();
-
-/** eventSubject() once per kind: the same string each time, so the frame writer's lookup by it is cheap. */
-function subjectOf(kind: DecisionEventV1['kind']): string {
-  let subject = subjects.get(kind);
-  if (subject === undefined) {
-    subject = eventSubject(kind);
-    subjects.set(kind, subject);
-  }
-  return subject;
 }
 
 function sleep(ms: number): Promise<void> {
