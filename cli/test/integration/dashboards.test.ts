@@ -195,11 +195,7 @@ describe('the Grafana dashboards against the running demo with attacks injected'
       ],
       { cwd: t.dir, env: envWithoutSentinel() },
     );
-    await waitFor(
-      'the demo summary',
-      () => demo?.out().includes('keeps running') || demo?.child.exitCode !== null,
-      { timeoutMs: 90_000, intervalMs: 250 },
-    );
+    await demo.printed('keeps running', 90_000, 250);
     expect(demo.child.exitCode, demo.out()).toBeNull();
     apiUrl = `http://127.0.0.1:${port('api.port')}`;
     token = /Admin token\s+(\S+)/.exec(demo.out())?.[1] ?? '';

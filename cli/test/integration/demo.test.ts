@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { tempDir, waitFor } from '@sentinel/infra';
+import { tempDir } from '@sentinel/infra';
 import { freePortConfig } from '../../free-ports.ts';
 import { runSentinel } from '../support/sentinel.ts';
 import type { SentinelProcess } from '../support/sentinel.ts';
@@ -21,14 +21,7 @@ describe('sentinel demo and sentinel inject', () => {
       ['--config', file, 'demo', '--devices', '200', '--duration', '10', '--per-process', '100', '--keep'],
       { cwd: t.dir },
     );
-    await waitFor(
-      'the demo summary',
-      () => demo.out().includes('keeps running') || demo.child.exitCode !== null,
-      {
-        timeoutMs: 240_000,
-        intervalMs: 250,
-      },
-    );
+    await demo.printed('keeps running', 240_000, 250);
   }, 300_000);
 
   afterAll(async () => {

@@ -49,13 +49,7 @@ describe('sentinel export', () => {
     proc = runSentinel(['--config', file, 'export'], {
       cwd: t.dir,
     });
-    await waitFor(
-      '"export running"',
-      () => proc.out().includes('export running') || proc.child.exitCode !== null,
-      {
-        timeoutMs: 60_000,
-      },
-    );
+    await proc.printed('export running', 60_000);
   }, 90_000);
 
   afterAll(async () => {

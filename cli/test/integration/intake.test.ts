@@ -64,13 +64,7 @@ describe('sentinel intake', () => {
       // The token comes from the environment, as the README recommends, never from the file.
       env: { ...process.env, SENTINEL_INTAKE_HTTP_TOKEN: TOKEN },
     });
-    await waitFor(
-      '"intake running"',
-      () => proc.out().includes('intake running') || proc.child.exitCode !== null,
-      {
-        timeoutMs: 60_000,
-      },
-    );
+    await proc.printed('intake running', 60_000);
   }, 90_000);
 
   afterAll(async () => {

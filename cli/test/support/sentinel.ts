@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from '@sentinel/infra';
 
 export const SENTINEL_BIN = fileURLToPath(new URL('../../../bin/sentinel.mjs', import.meta.url));
 
@@ -11,6 +12,8 @@ export interface SentinelProcess {
   /** stdout and stderr so far. */
   out(): string;
   exited: Promise<number | null>;
+  /** Wait until the output shows `text`, or the process has exited (the caller checks which). */
+  printed(text: string, timeoutMs: number, intervalMs?: number): Promise<void>;
 }
 
 /** This environment without SENTINEL_*: the calling shell's would override a test's sentinel.yaml. */
@@ -31,5 +34,11 @@ export function runSentinel(
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, out: () => out, exited };
+  const printed = async (text: string, timeoutMs: number, intervalMs?: number): Promise<void> => {
+    await waitFor(`"${text}"`, () => out.includes(text) || child.exitCode !== null, {
+      timeoutMs,
+      ...(intervalMs ? { intervalMs } : {}),
+    });
+  };
+  return { child, out: () => out, exited, printed };
 }
